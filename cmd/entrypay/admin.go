@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/antomsig"
+)
+
+// withGateway opens the database named by dsn and hands a Gateway on it to fn.
+func withGateway(ctx context.Context, dsn string, fn func(gw *entrypay.Gateway) error) error {
+	db, err := openDatabase(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	return fn(entrypay.NewGateway(entrypay.Config{DB: db.store}))
+}
+
+// printResult prints v as JSON with --json, or as the text lines otherwise.
+func printResult(w io.Writer, asJSON bool, v any, text string) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	_, err := fmt.Fprint(w, text)
+	return err
+}
+
+// readPublicKey reads a merchant's public key file and returns it as base64 X.509 DER,
+// refusing anything that is not an RSA public key.
+func readPublicKey(file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--public-key: %w", err)
+	}
+	k, err := antomsig.ParsePublicKey(data)
+	if err != nil {
+		return "", fmt.Errorf("--public-key %s: %w", file, err)
+	}
+	if k.N.BitLen() < 2048 {
+		return "", fmt.Errorf("--public-key %s: %d-bit RSA key, want at least 2048 bits", file, k.N.BitLen())
+	}
+	return antomsig.EncodePublicKey(k), nil
+}
+
+type merchantJSON struct {
+	MerchantID         string `json:"merchantId"`
+	ClientID           string `json:"clientId"`
+	Name               string `json:"name"`
+	MCC                string `json:"mcc"`
+	Region             string `json:"region"`
+	SettlementCurrency string `json:"settlementCurrency"`
+	NotifyURL          string `json:"notifyUrl,omitempty"`
+	Sandbox            bool   `json:"sandbox"`
+	KeyVersion         int    `json:"keyVersion"`
+	GatewayPublicKey   string `json:"gatewayPublicKey"`
+	CreatedAt          string `json:"createdAt"`
+}
+
+func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: entrypay merchant create|add-key [flags]")
+	}
+	switch args[0] {
+	case "create":
+		return merchantCreate(ctx, args[1:], getenv, stdout, stderr)
+	case "add-key":
+		return merchantAddKey(ctx, args[1:], getenv, stdout, stderr)
+	}
+	return fmt.Errorf("unknown merchant command %q (want create or add-key)", args[0])
+}
+
+func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flagSet("merchant create", stderr)
+	dsn := dbFlag(fs, getenv)
+	var in entrypay.NewMerchant
+	fs.StringVar(&in.Name, "name", "", "merchant name (required)")
+	fs.StringVar(&in.MCC, "mcc", "", "merchant category code, four digits (required)")
+	fs.StringVar(&in.Region, "region", "", "ISO 3166 alpha-2 region, e.g. HK (required)")
+	fs.StringVar(&in.SettlementCurrency, "settlement-currency", "", "ISO 4217 settlement currency (required)")
+	fs.StringVar(&in.NotifyURL, "notify-url", "", "default notification URL")
+	fs.BoolVar(&in.Sandbox, "sandbox", false, "create a sandbox merchant (client id SANDBOX_…)")
+	keyFile := fs.String("public-key", "", "file with the merchant's RSA public key, PEM or base64 DER")
+	genKey := fs.String("generate-key", "", "instead of --public-key, create a key pair and write the private key (PEM) to this file")
+	gwKeyFile := fs.String("gateway-key", envOr(getenv, "ENTRYPAY_GATEWAY_KEY", ""), "gateway private key file, if the server uses one")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *keyFile != "" && *genKey != "":
+		return errors.New("give --public-key or --generate-key, not both")
+	case *keyFile != "":
+		pub, err := readPublicKey(*keyFile)
+		if err != nil {
+			return err
+		}
+		in.PublicKey = pub
+	case *genKey != "":
+		k, err := antomsig.GenerateKey()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*genKey, antomsig.PrivateKeyPEM(k), 0o600); err != nil {
+			return fmt.Errorf("--generate-key: %w", err)
+		}
+		in.PublicKey = antomsig.EncodePublicKey(&k.PublicKey)
+	default:
+		return errors.New("--public-key FILE is required (or --generate-key FILE)")
+	}
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		m, err := gw.CreateMerchant(ctx, in)
+		if err != nil {
+			return err
+		}
+		gwKey, _, err := loadGatewayKey(ctx, gw, *gwKeyFile)
+		if err != nil {
+			return err
+		}
+		out := merchantJSON{
+			MerchantID: m.ID, ClientID: m.ClientID, Name: m.Name, MCC: m.MCC, Region: m.Region,
+			SettlementCurrency: m.SettlementCurrency, NotifyURL: m.NotifyURL, Sandbox: m.Sandbox(), KeyVersion: 1,
+			GatewayPublicKey: antomsig.EncodePublicKey(&gwKey.PublicKey), CreatedAt: m.CreatedAt.Format(time.RFC3339),
+		}
+		text := fmt.Sprintf("merchant %s created\nclient id: %s\ngateway public key (verify entrypay's signatures with it):\n%s\n", m.ID, m.ClientID, out.GatewayPublicKey)
+		return printResult(stdout, *asJSON, out, text)
+	})
+}
+
+func merchantAddKey(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flagSet("merchant add-key", stderr)
+	dsn := dbFlag(fs, getenv)
+	clientID := fs.String("client-id", "", "the merchant's client id (required)")
+	keyFile := fs.String("public-key", "", "file with the new RSA public key (required)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *clientID == "" || *keyFile == "" {
+		return errors.New("--client-id and --public-key are required")
+	}
+	pub, err := readPublicKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		k, err := gw.AddMerchantKey(ctx, *clientID, pub)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"clientId": k.ClientID, "keyVersion": k.KeyVersion}
+		return printResult(stdout, *asJSON, out, fmt.Sprintf("client %s: key version %d added\n", k.ClientID, k.KeyVersion))
+	})
+}
+
+func runStore(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: entrypay store create --merchant ID --name N [flags]")
+	}
+	fs := flagSet("store create", stderr)
+	dsn := dbFlag(fs, getenv)
+	var in entrypay.NewStore
+	fs.StringVar(&in.MerchantID, "merchant", "", "merchant id (required)")
+	fs.StringVar(&in.Name, "name", "", "store name in its original language (required)")
+	fs.StringVar(&in.DisplayName, "display-name", "", "display name, e.g. in English")
+	fs.StringVar(&in.MCC, "mcc", "", "merchant category code (default: the merchant's)")
+	fs.StringVar(&in.Region, "region", "", "ISO 3166 alpha-2 region (default: the merchant's)")
+	fs.StringVar(&in.SettlementCurrency, "settlement-currency", "", "settlement currency (default: the merchant's)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		s, err := gw.CreateStore(ctx, in)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{
+			"storeId": s.ID, "merchantId": s.MerchantID, "name": s.Name, "displayName": s.DisplayName,
+			"mcc": s.MCC, "region": s.Region, "settlementCurrency": s.SettlementCurrency, "createdAt": s.CreatedAt.Format(time.RFC3339),
+		}
+		return printResult(stdout, *asJSON, out, fmt.Sprintf("store %s created for merchant %s\n", s.ID, s.MerchantID))
+	})
+}
+
+func runKeys(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "gateway-public" {
+		return errors.New("usage: entrypay keys gateway-public [--pem] [--json]")
+	}
+	fs := flagSet("keys gateway-public", stderr)
+	dsn := dbFlag(fs, getenv)
+	gwKeyFile := fs.String("gateway-key", envOr(getenv, "ENTRYPAY_GATEWAY_KEY", ""), "gateway private key file, if the server uses one")
+	asPEM := fs.Bool("pem", false, "print PEM instead of base64 DER")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		k, version, err := loadGatewayKey(ctx, gw, *gwKeyFile)
+		if err != nil {
+			return err
+		}
+		b64 := antomsig.EncodePublicKey(&k.PublicKey)
+		text := b64 + "\n"
+		if *asPEM {
+			text = string(antomsig.PublicKeyPEM(&k.PublicKey))
+		}
+		return printResult(stdout, *asJSON, map[string]any{"publicKey": b64, "keyVersion": version}, text)
+	})
+}

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/alipayplus"
+	"github.com/entrypay/entrypay/internal/antomsig"
+	ephttp "github.com/entrypay/entrypay/internal/http"
+	"github.com/entrypay/entrypay/internal/notify"
+	"github.com/entrypay/entrypay/internal/sandbox"
+	"github.com/entrypay/entrypay/internal/wallets"
+)
+
+// sandboxAcquirerID is entrypay's client id at the built-in sandbox.
+const sandboxAcquirerID = "SANDBOX_ENTRYPAY_ACQUIRER"
+
+// serveOptions is everything `serve` (and `demo`) can be told.
+type serveOptions struct {
+	addr               string
+	dsn                string
+	publicURL          string
+	notifyAllowPrivate bool
+	gatewayKeyFile     string
+	sandbox            bool
+	alipayEndpoint     string
+	alipayClientID     string
+	alipayPublicKey    string
+	jobPoll            time.Duration
+	logLevel           string
+	watchFirst         time.Duration
+	watchMax           time.Duration
+	maxSkew            time.Duration
+}
+
+func (o *serveOptions) register(fs interface {
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}, getenv env) {
+	fs.StringVar(&o.addr, "addr", envOr(getenv, "ENTRYPAY_ADDR", "127.0.0.1:8080"), "listen address (env ENTRYPAY_ADDR)")
+	fs.StringVar(&o.dsn, "db", envOr(getenv, "ENTRYPAY_DB", defaultDB), "database: sqlite:PATH or postgres://… (env ENTRYPAY_DB)")
+	fs.StringVar(&o.publicURL, "public-url", envOr(getenv, "ENTRYPAY_PUBLIC_URL", ""), "externally visible base URL (env ENTRYPAY_PUBLIC_URL; default http://<addr>)")
+	fs.BoolVar(&o.notifyAllowPrivate, "notify-allow-private", false, "allow merchant notify URLs on loopback and private addresses (development only)")
+	fs.StringVar(&o.gatewayKeyFile, "gateway-key", envOr(getenv, "ENTRYPAY_GATEWAY_KEY", ""), "PEM or base64 PKCS#8 file of the gateway's private key (default: kept in the database)")
+	fs.BoolVar(&o.sandbox, "sandbox", true, "serve the built-in sandbox wallet side under /sandbox/")
+	fs.StringVar(&o.alipayEndpoint, "alipayplus-endpoint", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_ENDPOINT", ""), "Alipay+ base URL for live merchants (default: the built-in sandbox)")
+	fs.StringVar(&o.alipayClientID, "alipayplus-client-id", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_CLIENT_ID", ""), "entrypay's client id at Alipay+")
+	fs.StringVar(&o.alipayPublicKey, "alipayplus-public-key", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_PUBLIC_KEY", ""), "file with Alipay+'s public key (PEM or base64 DER)")
+	fs.DurationVar(&o.jobPoll, "job-poll", 200*time.Millisecond, "how often job workers look for due jobs")
+	fs.StringVar(&o.logLevel, "log-level", envOr(getenv, "ENTRYPAY_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.DurationVar(&o.watchFirst, "watch-first", 10*time.Second, "first inquiry of a payment the wallet side has not reported")
+	fs.DurationVar(&o.watchMax, "watch-max", time.Minute, "longest interval between inquiries")
+	fs.DurationVar(&o.maxSkew, "max-skew", 5*time.Minute, "largest accepted difference between Request-Time and the server clock")
+}
+
+func runServe(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	var o serveOptions
+	fs := flagSet("serve", stderr)
+	o.register(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	app, err := startApp(ctx, o, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "entrypay: listening on %s (public URL %s, database %s)\n", app.localURL, app.publicURL, redactDSN(o.dsn))
+	return app.wait(ctx)
+}
+
+// app is a running gateway: HTTP server, job workers, and the in-process sandbox.
+type app struct {
+	localURL   string
+	publicURL  string
+	gateway    *entrypay.Gateway
+	gatewayKey *rsa.PrivateKey
+	db         *database
+	log        *slog.Logger
+	done       chan error
+	stop       func()
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// loadGatewayKey returns the gateway's signing key: from the operator's file, or the one
+// kept in the database (created on first start).
+func loadGatewayKey(ctx context.Context, gw *entrypay.Gateway, file string) (*rsa.PrivateKey, int, error) {
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, 0, fmt.Errorf("gateway key: %w", err)
+		}
+		k, err := antomsig.ParsePrivateKey(data)
+		if err != nil {
+			return nil, 0, fmt.Errorf("gateway key %s: %w", file, err)
+		}
+		return k, 1, nil
+	}
+	gk, err := gw.GatewayKey(ctx, func() (string, error) {
+		k, err := antomsig.GenerateKey()
+		if err != nil {
+			return "", err
+		}
+		return antomsig.EncodePrivateKey(k), nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	k, err := antomsig.ParsePrivateKey([]byte(gk.PrivateKey))
+	if err != nil {
+		return nil, 0, fmt.Errorf("gateway key in the database: %w", err)
+	}
+	return k, gk.KeyVersion, nil
+}
+
+// startApp opens the database, wires every part and starts serving. It returns once the
+// listener is open.
+func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, error) {
+	log, err := newLogger(stderr, o.logLevel)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDatabase(ctx, o.dsn)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			db.close()
+		}
+	}()
+	keyGW := entrypay.NewGateway(entrypay.Config{DB: db.store})
+	gwKey, gwKeyVersion, err := loadGatewayKey(ctx, keyGW, o.gatewayKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	defer func() {
+		if !ok {
+			ln.Close()
+		}
+	}()
+	localURL := "http://" + ln.Addr().String()
+	publicURL := strings.TrimRight(o.publicURL, "/")
+	if publicURL == "" {
+		publicURL = localURL
+	}
+
+	outbound := &http.Client{Timeout: 15 * time.Second}
+	var sb *sandbox.Sandbox
+	var sandboxSide, liveSide entrypay.WalletSide
+	var livePeer *rsa.PublicKey
+	if o.sandbox {
+		sbKey, err := antomsig.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		gwPub := &gwKey.PublicKey
+		sb = sandbox.New(sandbox.Config{
+			BasePath:   "/sandbox",
+			PublicURL:  publicURL,
+			Key:        sbKey,
+			KeyVersion: 1,
+			Acquirers: func(_ context.Context, clientID string, _ int) (*rsa.PublicKey, error) {
+				if clientID != sandboxAcquirerID {
+					return nil, fmt.Errorf("unknown acquirer %q", clientID)
+				}
+				return gwPub, nil
+			},
+			HTTP:   outbound,
+			Logger: log.With("component", "sandbox"),
+		})
+		sandboxSide = alipayplus.NewClient(alipayplus.Config{
+			Endpoint:   localURL + "/sandbox",
+			ClientID:   sandboxAcquirerID,
+			Key:        gwKey,
+			KeyVersion: gwKeyVersion,
+			PeerKey:    sb.PublicKey(),
+			NotifyURL:  localURL + "/alipayplus/sandbox/notifyPayment",
+			HTTP:       outbound,
+		})
+	}
+	if o.alipayEndpoint != "" {
+		if o.alipayClientID == "" || o.alipayPublicKey == "" {
+			return nil, errors.New("--alipayplus-endpoint needs --alipayplus-client-id and --alipayplus-public-key")
+		}
+		data, err := os.ReadFile(o.alipayPublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("alipay+ public key: %w", err)
+		}
+		if livePeer, err = antomsig.ParsePublicKey(data); err != nil {
+			return nil, fmt.Errorf("alipay+ public key %s: %w", o.alipayPublicKey, err)
+		}
+		liveSide = alipayplus.NewClient(alipayplus.Config{
+			Endpoint: o.alipayEndpoint, ClientID: o.alipayClientID, Key: gwKey, KeyVersion: gwKeyVersion,
+			PeerKey: livePeer, NotifyURL: publicURL + "/alipayplus/live/notifyPayment",
+		})
+	} else if o.sandbox {
+		log.Warn("no Alipay+ endpoint configured: live merchants' payments also go to the built-in sandbox")
+	}
+	if sandboxSide == nil && liveSide == nil {
+		return nil, errors.New("no wallet side: give --alipayplus-endpoint or keep --sandbox")
+	}
+
+	walletTable := wallets.Builtin()
+	gw := entrypay.NewGateway(entrypay.Config{
+		DB:      db.store,
+		Live:    liveSide,
+		Sandbox: sandboxSide,
+		Notifier: notify.New(notify.Config{
+			Key: gwKey, KeyVersion: gwKeyVersion, AllowPrivate: o.notifyAllowPrivate,
+		}),
+		DetectWallet: walletTable.Detect,
+		Logger:       log,
+		WatchFirst:   o.watchFirst,
+		WatchMax:     o.watchMax,
+	})
+
+	// Alipay+ notifications, one endpoint per network.
+	notifyHandlers := map[string]http.Handler{}
+	var sbHandler http.Handler
+	if sb != nil {
+		sbHandler = sb.Handler()
+		notifyHandlers["sandbox"] = &alipayplus.NotifyHandler{
+			ClientID: sandboxAcquirerID, PeerKey: sb.PublicKey(), Key: gwKey, KeyVersion: gwKeyVersion,
+			Recorder: gw, Log: log.With("component", "alipayplus-sandbox"),
+		}
+	}
+	if livePeer != nil {
+		notifyHandlers["live"] = &alipayplus.NotifyHandler{
+			ClientID: o.alipayClientID, PeerKey: livePeer, Key: gwKey, KeyVersion: gwKeyVersion,
+			Recorder: gw, Log: log.With("component", "alipayplus-live"),
+		}
+	}
+	server := ephttp.NewServer(ephttp.Config{
+		Payments:     gw,
+		Key:          gwKey,
+		KeyVersion:   gwKeyVersion,
+		Logger:       log,
+		MaxSkew:      o.maxSkew,
+		AlipayNotify: notifyHandlers,
+		Sandbox:      sbHandler,
+		Ready:        db.sql.PingContext,
+	})
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopWorkers, err := db.startWorkers(runCtx, gw, log.With("component", "jobs"), o.jobPoll)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("start job workers: %w", err)
+	}
+	httpServer := &http.Server{Handler: server, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	a := &app{localURL: localURL, publicURL: publicURL, gateway: gw, gatewayKey: gwKey, db: db, log: log, done: make(chan error, 1)}
+	var wg sync.WaitGroup
+	if sb != nil {
+		wg.Go(func() { _ = sb.Run(runCtx) })
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	var once sync.Once
+	a.stop = func() {
+		once.Do(func() {
+			shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+			defer done()
+			err := httpServer.Shutdown(shutdownCtx)
+			if e := stopWorkers(shutdownCtx); err == nil {
+				err = e
+			}
+			cancel()
+			wg.Wait()
+			db.close()
+			a.done <- err
+		})
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case err := <-serveErr:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "err", err)
+			}
+		}
+		a.stop()
+	}()
+	ok = true
+	log.Info("entrypay started", "addr", localURL, "public_url", publicURL, "database", db.kind, "sandbox", o.sandbox)
+	return a, nil
+}
+
+// wait blocks until the app has stopped (ctx done) and returns the shutdown error.
+func (a *app) wait(ctx context.Context) error {
+	<-ctx.Done()
+	return <-a.done
+}

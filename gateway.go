@@ -1,0 +1,263 @@
+package entrypay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config wires a Gateway to its adapters and sets its rules. Zero durations take the
+// defaults named on each field.
+type Config struct {
+	DB DB
+	// Live carries the payments of live merchants (Alipay+); Sandbox those of sandbox
+	// merchants. Either may be the same WalletSide.
+	Live     WalletSide
+	Sandbox  WalletSide
+	Notifier Notifier
+	// DetectWallet names the wallet a User-Agent belongs to; false for a plain browser.
+	DetectWallet func(userAgent string) (string, bool)
+	Now          func() time.Time
+	Logger       *slog.Logger
+
+	// DefaultExpiry is how long a payment waits for the customer (10 min).
+	DefaultExpiry time.Duration
+	// MaxExpiry is the longest paymentExpiryTime a merchant may ask for (30 min).
+	MaxExpiry time.Duration
+	// RefundWindow is how long after payment a refund is allowed (365 days).
+	RefundWindow time.Duration
+	// CancelWindow is how long after creation a paid payment may be cancelled (24 h).
+	CancelWindow time.Duration
+	// WatchFirst is when the wallet side is first asked about a payment it has not
+	// reported (10 s); the interval grows to WatchMax (60 s) until expiry.
+	WatchFirst time.Duration
+	WatchMax   time.Duration
+	// RefundRetry is when a refund with an unknown outcome is first retried (30 s).
+	RefundRetry time.Duration
+}
+
+// Gateway is the payment engine: it applies the rules, keeps the books and talks to the
+// wallet side, the database and merchants through the adapters in its Config.
+type Gateway struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewGateway returns a Gateway, filling in defaults.
+func NewGateway(cfg Config) *Gateway {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.DefaultExpiry, 10*time.Minute)
+	def(&cfg.MaxExpiry, 30*time.Minute)
+	def(&cfg.RefundWindow, 365*24*time.Hour)
+	def(&cfg.CancelWindow, 24*time.Hour)
+	def(&cfg.WatchFirst, 10*time.Second)
+	def(&cfg.WatchMax, time.Minute)
+	def(&cfg.RefundRetry, 30*time.Second)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sandbox == nil {
+		cfg.Sandbox = cfg.Live
+	}
+	if cfg.Live == nil {
+		cfg.Live = cfg.Sandbox
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Gateway{cfg: cfg, log: log}
+}
+
+// now returns the clock's time at microsecond precision, the precision both databases keep,
+// so that what is returned equals what is read back.
+func (g *Gateway) now() time.Time { return g.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// Config returns the gateway's configuration with defaults applied.
+func (g *Gateway) Config() Config { return g.cfg }
+
+func (g *Gateway) side(network string) WalletSide {
+	if network == NetworkSandbox {
+		return g.cfg.Sandbox
+	}
+	return g.cfg.Live
+}
+
+func networkFor(m *Merchant) string {
+	if m.Sandbox() {
+		return NetworkSandbox
+	}
+	return NetworkAlipayPlus
+}
+
+// --- merchants, keys, stores -------------------------------------------------------
+
+// CreateMerchant registers a merchant and its first public key (version 1), and gives it a
+// client id.
+func (g *Gateway) CreateMerchant(ctx context.Context, in NewMerchant) (*Merchant, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if in.PublicKey == "" {
+		return nil, Errorf(EInvalid, "public key is required")
+	}
+	now := g.now()
+	m := &Merchant{
+		ID:                 NewID("mer_", now),
+		Name:               in.Name,
+		MCC:                in.MCC,
+		Region:             in.Region,
+		SettlementCurrency: in.SettlementCurrency,
+		NotifyURL:          in.NotifyURL,
+		CreatedAt:          now,
+	}
+	if in.Sandbox {
+		m.ClientID = SandboxPrefix + RandomCode(16)
+	} else {
+		m.ClientID = RandomCode(16)
+	}
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertMerchant(ctx, m); err != nil {
+			return err
+		}
+		return tx.InsertMerchantKey(ctx, &MerchantKey{ClientID: m.ClientID, KeyVersion: 1, PublicKey: in.PublicKey, CreatedAt: now})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create merchant: %w", err)
+	}
+	return m, nil
+}
+
+// AddMerchantKey registers a new version of a merchant's public key; the previous
+// versions stay valid until removed, so the merchant can rotate without downtime.
+func (g *Gateway) AddMerchantKey(ctx context.Context, clientID, publicKey string) (*MerchantKey, error) {
+	if publicKey == "" {
+		return nil, Errorf(EInvalid, "public key is required")
+	}
+	var k *MerchantKey
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.MerchantByClientID(ctx, clientID); err != nil {
+			return notFound(err, EClientInvalid, "client id %q is not registered", clientID)
+		}
+		latest, err := tx.MerchantKey(ctx, clientID, 0)
+		if err != nil {
+			return err
+		}
+		k = &MerchantKey{ClientID: clientID, KeyVersion: latest.KeyVersion + 1, PublicKey: publicKey, CreatedAt: g.now()}
+		return tx.InsertMerchantKey(ctx, k)
+	})
+	return k, err
+}
+
+// CreateStore registers a store of a merchant.
+func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	now := g.now()
+	s := &Store{
+		ID:                 NewID("sto_", now),
+		MerchantID:         in.MerchantID,
+		Name:               in.Name,
+		DisplayName:        in.DisplayName,
+		MCC:                in.MCC,
+		Region:             in.Region,
+		SettlementCurrency: in.SettlementCurrency,
+		CreatedAt:          now,
+	}
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		m, err := tx.Merchant(ctx, in.MerchantID)
+		if err != nil {
+			return notFound(err, EInvalid, "merchant %q does not exist", in.MerchantID)
+		}
+		if s.MCC == "" {
+			s.MCC = m.MCC
+		}
+		if s.Region == "" {
+			s.Region = m.Region
+		}
+		return tx.InsertStore(ctx, s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Client returns the merchant with the given client id and its public key of the given
+// version (0 = latest). It is how the API authenticates a request.
+func (g *Gateway) Client(ctx context.Context, clientID string, keyVersion int) (*Merchant, *MerchantKey, error) {
+	var m *Merchant
+	var k *MerchantKey
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		var err error
+		if m, err = tx.MerchantByClientID(ctx, clientID); err != nil {
+			return notFound(err, EClientInvalid, "client id %q is not registered", clip(clientID))
+		}
+		if k, err = tx.MerchantKey(ctx, clientID, keyVersion); err != nil {
+			if keyVersion == 0 {
+				return notFound(err, EKeyNotFound, "client %q has no public key", clip(clientID))
+			}
+			return notFound(err, EKeyNotFound, "client %q has no key version %d", clip(clientID), keyVersion)
+		}
+		return nil
+	})
+	return m, k, err
+}
+
+// Merchant returns a merchant by id.
+func (g *Gateway) Merchant(ctx context.Context, id string) (*Merchant, error) {
+	var m *Merchant
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		var err error
+		m, err = tx.Merchant(ctx, id)
+		return notFound(err, EInvalid, "merchant %q does not exist", clip(id))
+	})
+	return m, err
+}
+
+// GatewayKey returns entrypay's latest signing key, creating the first one with generate
+// when there is none. Two processes starting at once agree on one key.
+func (g *Gateway) GatewayKey(ctx context.Context, generate func() (string, error)) (*GatewayKey, error) {
+	var k *GatewayKey
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		var err error
+		k, err = tx.GatewayKey(ctx)
+		return err
+	})
+	if err == nil {
+		return k, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	priv, err := generate()
+	if err != nil {
+		return nil, fmt.Errorf("generate gateway key: %w", err)
+	}
+	err = g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.InsertGatewayKey(ctx, &GatewayKey{KeyVersion: 1, PrivateKey: priv, CreatedAt: g.now()}); err != nil {
+			return err
+		}
+		var err error
+		k, err = tx.GatewayKey(ctx)
+		return err
+	})
+	return k, err
+}
+
+// notFound turns a store's ErrNotFound into an *Error with the given code; other errors
+// pass through.
+func notFound(err error, code ErrorCode, format string, args ...any) error {
+	if errors.Is(err, ErrNotFound) {
+		return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+	}
+	return err
+}

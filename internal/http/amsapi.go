@@ -1,0 +1,402 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/ams"
+	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/jsonwire"
+)
+
+// amsCall is one authenticated merchant API request.
+type amsCall struct {
+	api      string
+	merchant *entrypay.Merchant
+	body     []byte
+}
+
+// amsAPIs maps each API name to its handler. An API answers a response body (any value
+// that marshals to JSON with a result) or an error that ams.ResultOf translates.
+func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any, error) {
+	return map[string]func(ctx context.Context, c amsCall) (any, error){
+		"pay":            s.amsPay,
+		"inquiryPayment": s.amsInquiryPayment,
+		"cancel":         s.amsCancel,
+		"refund":         s.amsRefund,
+		"inquiryRefund":  s.amsInquiryRefund,
+	}
+}
+
+// handleAMS authenticates and dispatches every /ams/ request. The checks run in the order
+// a merchant would debug them: path, method, media type, body, headers, client, key,
+// signature, clock, rate; each failure has its own result code and a message naming
+// the header or field.
+func (s *Server) handleAMS() http.Handler {
+	apis := s.amsAPIs()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		clientID := r.Header.Get("Client-Id")
+		fail := func(api string, code entrypay.ErrorCode, format string, args ...any) {
+			s.answerAMS(w, r, api, clientID, true, nil, entrypay.Errorf(code, format, args...))
+		}
+
+		api, sandboxPath, ok := amsAPIName(r.URL.Path)
+		if _, known := apis[api]; !ok || !known {
+			fail("unknown", entrypay.ENoInterface, "no API is defined at %s", clipString(r.URL.Path, 100))
+			return
+		}
+		if r.Method != http.MethodPost {
+			fail(api, entrypay.EMethodNotSupported, "%s takes POST, not %s", api, clipString(r.Method, 10))
+			return
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			mt, params, err := mime.ParseMediaType(ct)
+			if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+				fail(api, entrypay.EMediaType, "Content-Type %q is not accepted; send application/json; charset=UTF-8", clipString(ct, 60))
+				return
+			}
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+		if err != nil {
+			fail(api, entrypay.EInvalid, "request body could not be read")
+			return
+		}
+		if int64(len(body)) > s.cfg.MaxBody {
+			fail(api, entrypay.EInvalid, "request body is larger than %d bytes", s.cfg.MaxBody)
+			return
+		}
+		if clientID == "" {
+			fail(api, entrypay.EInvalid, "Client-Id header is required")
+			return
+		}
+		reqTime := r.Header.Get("Request-Time")
+		if reqTime == "" {
+			fail(api, entrypay.EInvalid, "Request-Time header is required")
+			return
+		}
+		sentAt, err := antomsig.ParseTime(reqTime)
+		if err != nil {
+			fail(api, entrypay.EInvalid, "Request-Time header %q: %v", clipString(reqTime, 40), err)
+			return
+		}
+		sig, err := antomsig.ParseHeader(r.Header.Get("Signature"))
+		if err != nil {
+			s.answerAMS(w, r, api, clientID, false, nil, entrypay.Errorf(entrypay.ESignatureInvalid, "%v", err))
+			return
+		}
+		m, key, err := s.cfg.Payments.Client(ctx, clientID, sig.KeyVersion)
+		if err != nil {
+			s.answerAMS(w, r, api, clientID, true, nil, err)
+			return
+		}
+		pub, err := antomsig.ParsePublicKey([]byte(key.PublicKey))
+		if err != nil {
+			s.logFrom(ctx).ErrorContext(ctx, "stored merchant key does not parse", "client_id", clientID, "err", err)
+			fail(api, entrypay.EKeyNotFound, "the registered key of client %q is unusable", clientID)
+			return
+		}
+		// The URI as sent is what was signed: /ams/sandbox/api/... for sandbox paths.
+		content := antomsig.Content(r.Method, r.URL.RequestURI(), clientID, reqTime, body)
+		if err := antomsig.Verify(pub, content, sig.Signature); err != nil {
+			s.answerAMS(w, r, api, clientID, false, nil, entrypay.Errorf(entrypay.ESignatureInvalid,
+				"signature does not verify with key version %d of client %s over POST %s", key.KeyVersion, clientID, r.URL.RequestURI()))
+			return
+		}
+		if sandboxPath && !m.Sandbox() {
+			fail(api, entrypay.EClientInvalid, "%s is for SANDBOX_ client ids; use %s", ams.SandboxPrefix, ams.LivePrefix)
+			return
+		}
+		now := s.cfg.Now()
+		if skew := now.Sub(sentAt); skew > s.cfg.MaxSkew || skew < -s.cfg.MaxSkew {
+			fail(api, entrypay.EInvalid, "Request-Time header is %s away from the server clock (%s); at most %s is allowed",
+				skew.Round(time.Second), now.UTC().Format(time.RFC3339), s.cfg.MaxSkew)
+			return
+		}
+		if !s.limiter(clientID).Allow() {
+			fail(api, entrypay.ERateLimited, "too many requests from client %s; retry later", clientID)
+			return
+		}
+		resp, err := apis[api](ctx, amsCall{api: api, merchant: m, body: body})
+		s.answerAMS(w, r, api, clientID, true, resp, err)
+	})
+}
+
+// amsAPIName splits /ams/api/v1/payments/<api> and /ams/sandbox/api/v1/payments/<api>.
+func amsAPIName(path string) (api string, sandbox, ok bool) {
+	const live = ams.LivePrefix + "/v1/payments/"
+	const sbox = ams.SandboxPrefix + "/v1/payments/"
+	switch {
+	case strings.HasPrefix(path, live):
+		api = strings.TrimPrefix(path, live)
+	case strings.HasPrefix(path, sbox):
+		api, sandbox = strings.TrimPrefix(path, sbox), true
+	default:
+		return "", false, false
+	}
+	return api, sandbox, api != "" && !strings.Contains(api, "/")
+}
+
+// answerAMS writes the JSON answer with HTTP 200. A failed call answers only its result.
+// Internal errors are logged with the request id and shown as U/UNKNOWN_EXCEPTION.
+func (s *Server) answerAMS(w http.ResponseWriter, r *http.Request, api, clientID string, signed bool, resp any, err error) {
+	ctx := r.Context()
+	if err != nil {
+		if entrypay.ErrorCodeOf(err) == entrypay.EInternal {
+			s.logFrom(ctx).ErrorContext(ctx, "merchant API call failed", "api", api, "client_id", clientID, "err", err)
+		}
+		resp = ams.ResultOnly{Result: ams.ResultOf(err)}
+	}
+	body, mErr := json.Marshal(resp)
+	if mErr != nil {
+		s.logFrom(ctx).ErrorContext(ctx, "encode answer", "api", api, "err", mErr)
+		body, _ = json.Marshal(ams.ResultOnly{Result: ams.ResultOf(mErr)})
+	}
+	code := ams.ResultOf(err).ResultCode
+	s.metrics.results.WithLabelValues(api, code).Inc()
+	var signer *antomsig.Signer
+	if signed {
+		signer = &antomsig.Signer{Key: s.cfg.Key, KeyVersion: s.cfg.KeyVersion}
+	}
+	antomsig.WriteSigned(w, r, clientID, signer, s.cfg.Now(), body)
+}
+
+// decode reads the body of an API into v; every problem is PARAM_ILLEGAL naming the field.
+func decode(body []byte, v any) error {
+	if err := jsonwire.Decode(body, v); err != nil {
+		return &entrypay.Error{Code: entrypay.EInvalid, Message: err.Error()}
+	}
+	return nil
+}
+
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// field checks a string field's presence and length.
+func field(name string, v ams.String, required bool, max int) (string, error) {
+	s := string(v)
+	if s == "" {
+		if required {
+			return "", entrypay.Errorf(entrypay.EInvalid, "%s is required", name)
+		}
+		return "", nil
+	}
+	if len(s) > max {
+		return "", entrypay.Errorf(entrypay.EInvalid, "%s is longer than %d characters", name, max)
+	}
+	return s, nil
+}
+
+func amount(name string, a *ams.Amount) (entrypay.Amount, error) {
+	if a == nil {
+		return entrypay.Amount{}, entrypay.Errorf(entrypay.EInvalid, "%s is required", name)
+	}
+	return entrypay.ParseAmount(name, string(a.Value), string(a.Currency))
+}
+
+func (s *Server) amsPay(ctx context.Context, c amsCall) (any, error) {
+	var req ams.PayRequest
+	if err := decode(c.body, &req); err != nil {
+		return nil, err
+	}
+	in, err := payInput(&req)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.cfg.Payments.Pay(ctx, c.merchant, in)
+	if err != nil {
+		return nil, err
+	}
+	return ams.PayResponseOf(p), nil
+}
+
+// payInput checks an Entry Code pay request field by field.
+func payInput(req *ams.PayRequest) (entrypay.PayInput, error) {
+	var in entrypay.PayInput
+	var err error
+	if pc, _ := field("productCode", req.ProductCode, true, 64); pc != "IN_STORE_PAYMENT" {
+		return in, entrypay.Errorf(entrypay.EInvalid, "productCode must be IN_STORE_PAYMENT, not %q", clipString(pc, 40))
+	}
+	if in.RequestID, err = field("paymentRequestId", req.PaymentRequestID, true, 64); err != nil {
+		return in, err
+	}
+	if in.Amount, err = amount("paymentAmount", req.PaymentAmount); err != nil {
+		return in, err
+	}
+	if req.PaymentMethod == nil {
+		return in, entrypay.Errorf(entrypay.EInvalid, "paymentMethod is required")
+	}
+	if t := string(req.PaymentMethod.PaymentMethodType); t != "CONNECT_WALLET" {
+		return in, entrypay.Errorf(entrypay.EInvalid, "paymentMethod.paymentMethodType must be CONNECT_WALLET, not %q", clipString(t, 40))
+	}
+	if req.PaymentFactor == nil {
+		return in, entrypay.Errorf(entrypay.EInvalid, "paymentFactor is required")
+	}
+	if sc := string(req.PaymentFactor.InStorePaymentScenario); sc != "EntryCode" {
+		return in, entrypay.Errorf(entrypay.EInvalid, "paymentFactor.inStorePaymentScenario must be EntryCode, not %q", clipString(sc, 40))
+	}
+	if req.Order == nil {
+		return in, entrypay.Errorf(entrypay.EInvalid, "order is required")
+	}
+	o := req.Order
+	if o.Env == nil {
+		return in, entrypay.Errorf(entrypay.EInvalid, "order.env is required")
+	}
+	if in.UserAgent, err = field("order.env.userAgent", o.Env.UserAgent, true, 2048); err != nil {
+		return in, err
+	}
+	if in.ClientIP, err = field("order.env.clientIp", o.Env.ClientIP, false, 64); err != nil {
+		return in, err
+	}
+	if in.ReferenceOrderID, err = field("order.referenceOrderId", o.ReferenceOrderID, false, 64); err != nil {
+		return in, err
+	}
+	if in.OrderDescription, err = field("order.orderDescription", o.OrderDescription, false, 256); err != nil {
+		return in, err
+	}
+	if o.OrderAmount != nil {
+		if in.OrderAmount, err = amount("order.orderAmount", o.OrderAmount); err != nil {
+			return in, err
+		}
+	}
+	if o.Merchant != nil && o.Merchant.Store != nil {
+		st := o.Merchant.Store
+		if in.Store.ReferenceID, err = field("order.merchant.store.referenceStoreId", st.ReferenceStoreID, true, 64); err != nil {
+			return in, err
+		}
+		if in.Store.Name, err = field("order.merchant.store.storeName", st.StoreName, false, 256); err != nil {
+			return in, err
+		}
+		mcc := st.StoreMCC
+		if mcc == "" {
+			mcc = st.StoreMcc
+		}
+		if in.Store.MCC, err = field("order.merchant.store.storeMCC", mcc, false, 32); err != nil {
+			return in, err
+		}
+	}
+	if in.NotifyURL, err = field("paymentNotifyUrl", req.PaymentNotifyURL, false, 2048); err != nil {
+		return in, err
+	}
+	if in.RedirectURL, err = field("paymentRedirectUrl", req.PaymentRedirectURL, false, 2048); err != nil {
+		return in, err
+	}
+	if exp := string(req.PaymentExpiryTime); exp != "" {
+		t, err := time.Parse(time.RFC3339Nano, exp)
+		if err != nil {
+			return in, entrypay.Errorf(entrypay.EInvalid, "paymentExpiryTime %q is not an ISO 8601 date-time with offset", clipString(exp, 40))
+		}
+		in.ExpiresAt = t
+	}
+	if req.SettlementStrategy != nil {
+		if in.SettlementCurrency, err = field("settlementStrategy.settlementCurrency", req.SettlementStrategy.SettlementCurrency, false, 3); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+func paymentRef(body []byte) (entrypay.PaymentRef, error) {
+	var req ams.PaymentQueryRequest
+	if err := decode(body, &req); err != nil {
+		return entrypay.PaymentRef{}, err
+	}
+	id, err := field("paymentId", req.PaymentID, false, 64)
+	if err != nil {
+		return entrypay.PaymentRef{}, err
+	}
+	rid, err := field("paymentRequestId", req.PaymentRequestID, false, 64)
+	if err != nil {
+		return entrypay.PaymentRef{}, err
+	}
+	if id == "" && rid == "" {
+		return entrypay.PaymentRef{}, entrypay.Errorf(entrypay.EInvalid, "paymentId or paymentRequestId is required")
+	}
+	return entrypay.PaymentRef{ID: id, RequestID: rid}, nil
+}
+
+func (s *Server) amsInquiryPayment(ctx context.Context, c amsCall) (any, error) {
+	ref, err := paymentRef(c.body)
+	if err != nil {
+		return nil, err
+	}
+	p, refunds, err := s.cfg.Payments.Payment(ctx, c.merchant, ref)
+	if err != nil {
+		return nil, err
+	}
+	return ams.InquiryPaymentResponseOf(p, refunds), nil
+}
+
+func (s *Server) amsCancel(ctx context.Context, c amsCall) (any, error) {
+	ref, err := paymentRef(c.body)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.cfg.Payments.Cancel(ctx, c.merchant, ref)
+	if err != nil {
+		return nil, err
+	}
+	return ams.CancelResponseOf(p), nil
+}
+
+func (s *Server) amsRefund(ctx context.Context, c amsCall) (any, error) {
+	var req ams.RefundRequest
+	if err := decode(c.body, &req); err != nil {
+		return nil, err
+	}
+	var in entrypay.RefundInput
+	var err error
+	if in.RequestID, err = field("refundRequestId", req.RefundRequestID, true, 64); err != nil {
+		return nil, err
+	}
+	if in.PaymentID, err = field("paymentId", req.PaymentID, true, 64); err != nil {
+		return nil, err
+	}
+	if in.ReferenceRefundID, err = field("referenceRefundId", req.ReferenceRefundID, false, 64); err != nil {
+		return nil, err
+	}
+	if in.Reason, err = field("refundReason", req.RefundReason, false, 256); err != nil {
+		return nil, err
+	}
+	if in.Amount, err = amount("refundAmount", req.RefundAmount); err != nil {
+		return nil, err
+	}
+	rf, err := s.cfg.Payments.Refund(ctx, c.merchant, in)
+	if err != nil {
+		return nil, err
+	}
+	return ams.RefundResponseOf(rf), nil
+}
+
+func (s *Server) amsInquiryRefund(ctx context.Context, c amsCall) (any, error) {
+	var req ams.RefundQueryRequest
+	if err := decode(c.body, &req); err != nil {
+		return nil, err
+	}
+	id, err := field("refundId", req.RefundID, false, 64)
+	if err != nil {
+		return nil, err
+	}
+	rid, err := field("refundRequestId", req.RefundRequestID, false, 64)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" && rid == "" {
+		return nil, entrypay.Errorf(entrypay.EInvalid, "refundId or refundRequestId is required")
+	}
+	rf, err := s.cfg.Payments.RefundOf(ctx, c.merchant, entrypay.RefundRef{ID: id, RequestID: rid})
+	if err != nil {
+		return nil, err
+	}
+	return ams.InquiryRefundResponseOf(rf), nil
+}

@@ -1,0 +1,29 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// addRoutes lists the whole HTTP surface.
+func (s *Server) addRoutes(mux *http.ServeMux) {
+	// Merchant API (Antom-compatible). One handler answers every path under /ams/ so that
+	// unknown APIs get NO_INTERFACE_DEF and other methods METHOD_NOT_SUPPORTED as JSON.
+	mux.Handle("/ams/", s.handleAMS())
+
+	// Alipay+ notifications, one endpoint per network.
+	for network, h := range s.cfg.AlipayNotify {
+		mux.Handle("POST /alipayplus/"+network+"/notifyPayment", h)
+	}
+
+	// The sandbox wallet side, when it runs in this process.
+	if s.cfg.Sandbox != nil {
+		mux.Handle("/sandbox/", s.cfg.Sandbox)
+	}
+
+	mux.Handle("GET /healthz", s.handleHealth())
+	mux.Handle("GET /readyz", s.handleReady())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", s.handleNotFound())
+}

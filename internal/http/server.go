@@ -1,0 +1,102 @@
+// Package http is entrypay's HTTP surface: the Antom-compatible merchant API, the
+// Alipay+ notification endpoint, health and metrics, and (mounted) the sandbox. Every
+// route is listed in routes.go.
+package http
+
+import (
+	"context"
+	"crypto/rsa"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/entrypay/entrypay"
+)
+
+// Payments is what the merchant API needs from the gateway.
+type Payments interface {
+	Client(ctx context.Context, clientID string, keyVersion int) (*entrypay.Merchant, *entrypay.MerchantKey, error)
+	Pay(ctx context.Context, m *entrypay.Merchant, in entrypay.PayInput) (*entrypay.Payment, error)
+	Payment(ctx context.Context, m *entrypay.Merchant, ref entrypay.PaymentRef) (*entrypay.Payment, []*entrypay.Refund, error)
+	Cancel(ctx context.Context, m *entrypay.Merchant, ref entrypay.PaymentRef) (*entrypay.Payment, error)
+	Refund(ctx context.Context, m *entrypay.Merchant, in entrypay.RefundInput) (*entrypay.Refund, error)
+	RefundOf(ctx context.Context, m *entrypay.Merchant, ref entrypay.RefundRef) (*entrypay.Refund, error)
+}
+
+// Config is everything the HTTP surface depends on.
+type Config struct {
+	Payments Payments
+	// Key signs every API response; KeyVersion goes into the Signature header.
+	Key        *rsa.PrivateKey
+	KeyVersion int
+	Logger     *slog.Logger
+	Now        func() time.Time
+	// MaxSkew is how far Request-Time may be from the server clock (5 min).
+	MaxSkew time.Duration
+	// MaxBody caps request bodies (256 KiB).
+	MaxBody int64
+	// RateLimit and RateBurst limit each client id (50/s, burst 100).
+	RateLimit rate.Limit
+	RateBurst int
+	// AlipayNotify receives Alipay+ notifications per network ("live", "sandbox").
+	AlipayNotify map[string]http.Handler
+	// Sandbox, when set, is served under /sandbox/.
+	Sandbox http.Handler
+	// Ready reports whether the server can serve (database reachable).
+	Ready    func(ctx context.Context) error
+	Registry *prometheus.Registry
+}
+
+// Server holds the HTTP surface's state.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	limits  sync.Map // client id → *rate.Limiter
+	handler http.Handler
+}
+
+// NewServer returns the HTTP surface as one handler.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxSkew <= 0 {
+		cfg.MaxSkew = 5 * time.Minute
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 256 << 10
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit, cfg.RateBurst = 50, 100
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = int(cfg.RateLimit) * 2
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	mux := http.NewServeMux()
+	s.addRoutes(mux)
+	s.handler = s.observe(mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) limiter(clientID string) *rate.Limiter {
+	if l, ok := s.limits.Load(clientID); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := s.limits.LoadOrStore(clientID, rate.NewLimiter(s.cfg.RateLimit, s.cfg.RateBurst))
+	return l.(*rate.Limiter)
+}

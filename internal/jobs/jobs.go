@@ -1,0 +1,187 @@
+// Package jobs runs entrypay's durable jobs on River: merchant notification delivery on
+// Antom's schedule, wallet polling and expiry, refund retries and late-success reversals.
+// Jobs are inserted in the application's own database transaction (Enqueuer), so they
+// exist exactly when the state change that needs them is committed, and River's row
+// locking makes sure two nodes never run the same job at once.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/entrypay/entrypay"
+)
+
+// The job arguments, one type per kind. They carry only ids: the worker reads the current
+// state, so a job never acts on stale data.
+
+type notifyArgs struct {
+	NotificationID string `json:"notification_id"`
+}
+
+func (notifyArgs) Kind() string { return string(entrypay.JobNotifyMerchant) }
+
+type watchArgs struct {
+	PaymentID string `json:"payment_id"`
+}
+
+func (watchArgs) Kind() string { return string(entrypay.JobWatchPayment) }
+
+type refundArgs struct {
+	RefundID string `json:"refund_id"`
+}
+
+func (refundArgs) Kind() string { return string(entrypay.JobRetryRefund) }
+
+type reverseArgs struct {
+	PaymentID string `json:"payment_id"`
+}
+
+func (reverseArgs) Kind() string { return string(entrypay.JobReverseLateSuccess) }
+
+// Inserter is the part of a River client the Enqueuer needs: both the SQLite and the
+// database/sql PostgreSQL drivers give a *river.Client[*sql.Tx].
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Enqueuer turns entrypay jobs into River jobs inside the caller's transaction.
+type Enqueuer struct {
+	Client Inserter
+	// NotifyAttempts is how many times a notification is tried (len of the schedule).
+	NotifyAttempts int
+}
+
+// EnqueueTx inserts j in tx.
+func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, j entrypay.Job) error {
+	opts := &river.InsertOpts{ScheduledAt: j.RunAt}
+	var args river.JobArgs
+	switch j.Kind {
+	case entrypay.JobNotifyMerchant:
+		args = notifyArgs{NotificationID: j.Subject}
+		opts.MaxAttempts = max(e.NotifyAttempts, 1)
+	case entrypay.JobWatchPayment:
+		args = watchArgs{PaymentID: j.Subject}
+		opts.MaxAttempts = 100
+	case entrypay.JobRetryRefund:
+		args = refundArgs{RefundID: j.Subject}
+		opts.MaxAttempts = 100
+	case entrypay.JobReverseLateSuccess:
+		args = reverseArgs{PaymentID: j.Subject}
+		opts.MaxAttempts = 25
+	default:
+		return fmt.Errorf("enqueue: unknown job kind %q", j.Kind)
+	}
+	if _, err := e.Client.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("enqueue %s %s: %w", j.Kind, j.Subject, err)
+	}
+	return nil
+}
+
+// Work is what the workers call: the gateway's job methods.
+type Work interface {
+	DeliverNotification(ctx context.Context, notificationID string, last bool) error
+	WatchPayment(ctx context.Context, paymentID string) (time.Duration, error)
+	RetryRefund(ctx context.Context, refundID string) (time.Duration, error)
+	ReverseLateSuccess(ctx context.Context, paymentID string) error
+}
+
+// Workers returns the River workers for every job kind. schedule is the notification
+// schedule: attempt n+1 runs schedule[n] after attempt n.
+func Workers(w Work, schedule []time.Duration) *river.Workers {
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &notifyWorker{work: w, schedule: schedule})
+	river.AddWorker(ws, &watchWorker{work: w})
+	river.AddWorker(ws, &refundWorker{work: w})
+	river.AddWorker(ws, &reverseWorker{work: w})
+	return ws
+}
+
+type notifyWorker struct {
+	river.WorkerDefaults[notifyArgs]
+	work     Work
+	schedule []time.Duration
+}
+
+func (w *notifyWorker) Work(ctx context.Context, job *river.Job[notifyArgs]) error {
+	return w.work.DeliverNotification(ctx, job.Args.NotificationID, job.Attempt >= job.MaxAttempts)
+}
+
+// NextRetry follows the notification schedule instead of River's exponential backoff.
+func (w *notifyWorker) NextRetry(job *river.Job[notifyArgs]) time.Time {
+	return NextNotifyAttempt(w.schedule, job.Attempt, time.Now())
+}
+
+// NextNotifyAttempt is when the attempt after attempt number `attempt` (1-based) is due.
+func NextNotifyAttempt(schedule []time.Duration, attempt int, now time.Time) time.Time {
+	if attempt < len(schedule) {
+		return now.Add(schedule[attempt])
+	}
+	return now.Add(schedule[len(schedule)-1])
+}
+
+func (w *notifyWorker) Timeout(*river.Job[notifyArgs]) time.Duration { return 30 * time.Second }
+
+type watchWorker struct {
+	river.WorkerDefaults[watchArgs]
+	work Work
+}
+
+func (w *watchWorker) Work(ctx context.Context, job *river.Job[watchArgs]) error {
+	again, err := w.work.WatchPayment(ctx, job.Args.PaymentID)
+	if err != nil {
+		return err
+	}
+	if again > 0 {
+		return river.JobSnooze(again)
+	}
+	return nil
+}
+
+type refundWorker struct {
+	river.WorkerDefaults[refundArgs]
+	work Work
+}
+
+func (w *refundWorker) Work(ctx context.Context, job *river.Job[refundArgs]) error {
+	again, err := w.work.RetryRefund(ctx, job.Args.RefundID)
+	if err != nil {
+		return err
+	}
+	if again > 0 {
+		return river.JobSnooze(again)
+	}
+	return nil
+}
+
+type reverseWorker struct {
+	river.WorkerDefaults[reverseArgs]
+	work Work
+}
+
+func (w *reverseWorker) Work(ctx context.Context, job *river.Job[reverseArgs]) error {
+	return w.work.ReverseLateSuccess(ctx, job.Args.PaymentID)
+}
+
+// ClientConfig is the River configuration entrypay uses for a worker client.
+func ClientConfig(workers *river.Workers, log *slog.Logger, poll time.Duration) *river.Config {
+	if poll <= 0 {
+		poll = time.Second
+	}
+	return &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers:           workers,
+		Logger:            log,
+		FetchPollInterval: poll,
+		FetchCooldown:     min(poll/2, 100*time.Millisecond),
+		JobTimeout:        time.Minute,
+		// Keep finished jobs a while for investigation; the database is the record.
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+	}
+}

@@ -1,0 +1,165 @@
+package entrypay
+
+import (
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SandboxPrefix starts the client id of every sandbox merchant. Their payments go to the
+// sandbox wallet side, and their API calls are also answered under /ams/sandbox/api.
+const SandboxPrefix = "SANDBOX_"
+
+// Merchant is a business that accepts payments through entrypay.
+type Merchant struct {
+	ID       string
+	ClientID string
+	Name     string
+	// MCC is the ISO 18245 merchant category code, four digits.
+	MCC string
+	// Region is the ISO 3166-1 alpha-2 country or region where the merchant is registered.
+	Region string
+	// SettlementCurrency is the currency the merchant is paid out in.
+	SettlementCurrency string
+	// NotifyURL receives notifyPayment when a pay request names none (hosted pages).
+	NotifyURL string
+	CreatedAt time.Time
+}
+
+// Sandbox reports whether the merchant is a sandbox merchant.
+func (m *Merchant) Sandbox() bool { return strings.HasPrefix(m.ClientID, SandboxPrefix) }
+
+// MerchantKey is one version of a merchant's RSA public key, as base64 X.509 DER.
+type MerchantKey struct {
+	ClientID   string
+	KeyVersion int
+	PublicKey  string
+	CreatedAt  time.Time
+}
+
+// Store is one of a merchant's shops.
+type Store struct {
+	ID          string
+	MerchantID  string
+	Name        string
+	DisplayName string
+	MCC         string
+	Region      string
+	// SettlementCurrency overrides the merchant's when set.
+	SettlementCurrency string
+	CreatedAt          time.Time
+}
+
+// GatewayKey is one version of entrypay's own signing key, as base64 PKCS#8 DER.
+type GatewayKey struct {
+	KeyVersion int
+	PrivateKey string
+	CreatedAt  time.Time
+}
+
+// NewMerchant is what an operator gives to create a merchant.
+type NewMerchant struct {
+	Name               string
+	MCC                string
+	Region             string
+	SettlementCurrency string
+	NotifyURL          string
+	Sandbox            bool
+	// PublicKey is the merchant's RSA public key (PEM or base64 DER), checked by the caller.
+	PublicKey string
+}
+
+// NewStore is what an operator gives to create a store.
+type NewStore struct {
+	MerchantID         string
+	Name               string
+	DisplayName        string
+	MCC                string
+	Region             string
+	SettlementCurrency string
+}
+
+func validMCC(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func validRegion(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+func validText(s string, max int) bool {
+	if strings.TrimSpace(s) == "" || len([]rune(s)) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHTTPURL checks the shape of a URL given to entrypay: absolute http(s), no user info.
+// Where it may point (private addresses) is the Notifier's concern.
+func validHTTPURL(field, raw string) error {
+	if len(raw) > 2048 {
+		return Errorf(EInvalid, "%s is longer than 2048 characters", field)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Errorf(EInvalid, "%s must be an absolute http or https URL", field)
+	}
+	if u.User != nil {
+		return Errorf(EInvalid, "%s must not carry user information", field)
+	}
+	return nil
+}
+
+func (in NewMerchant) validate() error {
+	switch {
+	case !validText(in.Name, 128):
+		return Errorf(EInvalid, "name is required (at most 128 characters, no control characters)")
+	case !validMCC(in.MCC):
+		return Errorf(EInvalid, "mcc %q must be four digits (ISO 18245)", clip(in.MCC))
+	case !validRegion(in.Region):
+		return Errorf(EInvalid, "region %q must be an ISO 3166-1 alpha-2 code such as HK", clip(in.Region))
+	}
+	if _, ok := Digits(in.SettlementCurrency); !ok {
+		return Errorf(EInvalid, "settlement currency %q is not an ISO 4217 code", clip(in.SettlementCurrency))
+	}
+	if in.NotifyURL != "" {
+		if err := validHTTPURL("notify URL", in.NotifyURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in NewStore) validate() error {
+	switch {
+	case in.MerchantID == "":
+		return Errorf(EInvalid, "merchant is required")
+	case !validText(in.Name, 128):
+		return Errorf(EInvalid, "name is required (at most 128 characters, no control characters)")
+	case in.DisplayName != "" && !validText(in.DisplayName, 128):
+		return Errorf(EInvalid, "display name must be at most 128 characters, no control characters")
+	case in.MCC != "" && !validMCC(in.MCC):
+		return Errorf(EInvalid, "mcc %q must be four digits (ISO 18245)", clip(in.MCC))
+	case in.Region != "" && !validRegion(in.Region):
+		return Errorf(EInvalid, "region %q must be an ISO 3166-1 alpha-2 code such as HK", clip(in.Region))
+	}
+	if in.SettlementCurrency != "" {
+		if _, ok := Digits(in.SettlementCurrency); !ok {
+			return Errorf(EInvalid, "settlement currency %q is not an ISO 4217 code", clip(in.SettlementCurrency))
+		}
+	}
+	return nil
+}

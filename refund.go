@@ -1,0 +1,47 @@
+package entrypay
+
+import (
+	"fmt"
+	"time"
+)
+
+// RefundStatus is where a refund is in its life.
+type RefundStatus string
+
+// Refund statuses, as the merchant API spells them.
+const (
+	RefundProcessing RefundStatus = "PROCESSING"
+	RefundSuccess    RefundStatus = "SUCCESS"
+	RefundFail       RefundStatus = "FAIL"
+)
+
+// Refund gives back part or all of a successful payment.
+type Refund struct {
+	ID         string
+	PaymentID  string
+	MerchantID string
+	// RequestID is the merchant's refundRequestId, unique per merchant.
+	RequestID         string
+	ReferenceRefundID string
+	Amount            Amount
+	Reason            string
+	Status            RefundStatus
+	ResultCode        string
+	ResultMessage     string
+	WalletRefundID    string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	RefundedAt        time.Time
+}
+
+func (r *Refund) moveTo(to RefundStatus, at time.Time) error {
+	if r.Status != RefundProcessing || (to != RefundSuccess && to != RefundFail) {
+		return &Error{Code: EStatusInvalid, Message: fmt.Sprintf("refund %s is %s and cannot become %s", r.ID, r.Status, to)}
+	}
+	r.Status = to
+	r.UpdatedAt = at
+	if to == RefundSuccess {
+		r.RefundedAt = at
+	}
+	return nil
+}
