@@ -34,7 +34,7 @@ const (
 
 // Account names. The wallet side owes entrypay what customers paid (receivable);
 // entrypay owes merchants what they earned (payable).
-func walletReceivable(network string) string { return "wallet_receivable:" + network }
+func walletReceivable(network string) string   { return "wallet_receivable:" + network }
 func merchantPayable(merchantID string) string { return "merchant_payable:" + merchantID }
 
 // lateSuccessSuspense holds money a customer paid for a payment entrypay had already

@@ -182,8 +182,8 @@ func (c *Client) InquirePayment(ctx context.Context, p *entrypay.Payment) (entry
 
 type paymentFields struct {
 	WalletPaymentID, PaymentTime, PspID, CustomerID, WalletBrand, WalletType string
-	Amount, Actual                                                         *Amount
-	Quote                                                                  *Quote
+	Amount, Actual                                                           *Amount
+	Quote                                                                    *Quote
 }
 
 // resultOf converts what Alipay+ says about a payment. Anything it cannot read makes the
