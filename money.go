@@ -37,7 +37,7 @@ func ParseAmount(field, value, code string) (Amount, error) {
 		return Amount{}, Errorf(EInvalid, "%s.currency is required", field)
 	}
 	if _, ok := Digits(code); !ok {
-		return Amount{}, Errorf(ECurrencyNotSupported, "%s.currency %q is not an ISO 4217 currency code", field, clip(code))
+		return Amount{}, Errorf(EInvalid, "%s.currency %q is not an ISO 4217 currency code", field, clip(code))
 	}
 	if value == "" {
 		return Amount{}, Errorf(EInvalid, "%s.value is required", field)

@@ -30,9 +30,9 @@ func TestParseAmount(t *testing.T) {
 		{"", "USD", Amount{}, EInvalid},
 		{"150050", "IDR", Amount{}, EInvalid},
 		{"100", "", Amount{}, EInvalid},
-		{"100", "usd", Amount{}, ECurrencyNotSupported},
-		{"100", "XYZ", Amount{}, ECurrencyNotSupported},
-		{"100", "US", Amount{}, ECurrencyNotSupported},
+		{"100", "usd", Amount{}, EInvalid},
+		{"100", "XYZ", Amount{}, EInvalid},
+		{"100", "US", Amount{}, EInvalid},
 	}
 	for _, tt := range tests {
 		got, err := ParseAmount("paymentAmount", tt.value, tt.currency)
