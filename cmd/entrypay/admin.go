@@ -15,7 +15,7 @@ import (
 
 // withGateway opens the database named by dsn and hands a Gateway on it to fn.
 func withGateway(ctx context.Context, dsn string, fn func(gw *entrypay.Gateway) error) error {
-	db, err := openDatabase(ctx, dsn)
+	db, err := openDatabase(ctx, dsn, len(entrypay.DefaultNotifySchedule))
 	if err != nil {
 		return err
 	}

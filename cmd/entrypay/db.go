@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/internal/jobs"
 	"github.com/entrypay/entrypay/internal/postgres"
 	"github.com/entrypay/entrypay/internal/sqlite"
@@ -35,7 +34,8 @@ type database struct {
 
 // openDatabase opens the database a DSN names: "sqlite:PATH" or "postgres://…", creates
 // or upgrades its schema (entrypay's, then River's) and returns it ready for use.
-func openDatabase(ctx context.Context, dsn string) (*database, error) {
+// notifyAttempts is how many times a merchant notification is tried.
+func openDatabase(ctx context.Context, dsn string, notifyAttempts int) (*database, error) {
 	d := &database{}
 	var dialect sqlstore.Dialect
 	var inserter jobs.Inserter
@@ -79,14 +79,14 @@ func openDatabase(ctx context.Context, dsn string) (*database, error) {
 	default:
 		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://…", redactDSN(dsn))
 	}
-	d.store = sqlstore.New(d.sql, dialect, &jobs.Enqueuer{Client: inserter, NotifyAttempts: len(entrypay.DefaultNotifySchedule)})
+	d.store = sqlstore.New(d.sql, dialect, &jobs.Enqueuer{Client: inserter, NotifyAttempts: notifyAttempts})
 	return d, nil
 }
 
 // startWorkers starts River's job workers; the returned function stops them, waiting for
 // running jobs to finish.
-func (d *database) startWorkers(ctx context.Context, work jobs.Work, log *slog.Logger, poll time.Duration) (func(context.Context) error, error) {
-	cfg := jobs.ClientConfig(jobs.Workers(work, entrypay.DefaultNotifySchedule), log, poll)
+func (d *database) startWorkers(ctx context.Context, work jobs.Work, log *slog.Logger, poll time.Duration, schedule []time.Duration) (func(context.Context) error, error) {
+	cfg := jobs.ClientConfig(jobs.Workers(work, schedule), log, poll)
 	if d.kind == "sqlite" {
 		client, err := river.NewClient(riversqlite.New(d.sql), cfg)
 		if err != nil {

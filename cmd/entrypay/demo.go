@@ -44,6 +44,7 @@ func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		addr: *addr, dsn: "sqlite:" + filepath.Join(*dir, "entrypay.db"), publicURL: *publicURL,
 		notifyAllowPrivate: true, sandbox: true, jobPoll: 200 * time.Millisecond, logLevel: *logLevel,
 		watchFirst: 10 * time.Second, watchMax: time.Minute, maxSkew: 5 * time.Minute,
+		notifySchedule: entrypay.DefaultNotifySchedule,
 	}
 	a, err := startApp(ctx, o, stderr)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,13 +43,38 @@ type serveOptions struct {
 	watchFirst         time.Duration
 	watchMax           time.Duration
 	maxSkew            time.Duration
+	notifySchedule     scheduleFlag
 }
 
-func (o *serveOptions) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-}, getenv env) {
+// scheduleFlag is a comma-separated list of durations: when each notification attempt
+// is made after the previous one.
+type scheduleFlag []time.Duration
+
+func (f *scheduleFlag) String() string {
+	parts := make([]string, len(*f))
+	for i, d := range *f {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *scheduleFlag) Set(v string) error {
+	var out scheduleFlag
+	for part := range strings.SplitSeq(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration", part)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return errors.New("empty schedule")
+	}
+	*f = out
+	return nil
+}
+
+func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.addr, "addr", envOr(getenv, "ENTRYPAY_ADDR", "127.0.0.1:8080"), "listen address (env ENTRYPAY_ADDR)")
 	fs.StringVar(&o.dsn, "db", envOr(getenv, "ENTRYPAY_DB", defaultDB), "database: sqlite:PATH or postgres://… (env ENTRYPAY_DB)")
 	fs.StringVar(&o.publicURL, "public-url", envOr(getenv, "ENTRYPAY_PUBLIC_URL", ""), "externally visible base URL (env ENTRYPAY_PUBLIC_URL; default http://<addr>)")
@@ -63,6 +89,8 @@ func (o *serveOptions) register(fs interface {
 	fs.DurationVar(&o.watchFirst, "watch-first", 10*time.Second, "first inquiry of a payment the wallet side has not reported")
 	fs.DurationVar(&o.watchMax, "watch-max", time.Minute, "longest interval between inquiries")
 	fs.DurationVar(&o.maxSkew, "max-skew", 5*time.Minute, "largest accepted difference between Request-Time and the server clock")
+	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
+	fs.Var(&o.notifySchedule, "notify-schedule", "merchant notification attempts, each after the previous one (Antom's: 0s,2m,10m,10m,1h,2h,6h,15h)")
 }
 
 func runServe(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
@@ -138,7 +166,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDatabase(ctx, o.dsn)
+	db, err := openDatabase(ctx, o.dsn, len(o.notifySchedule))
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +294,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stopWorkers, err := db.startWorkers(runCtx, gw, log.With("component", "jobs"), o.jobPoll)
+	stopWorkers, err := db.startWorkers(runCtx, gw, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start job workers: %w", err)

@@ -111,6 +111,11 @@ func timeOf(t time.Time) string {
 // Pay implements entrypay.WalletSide.
 func (c *Client) Pay(ctx context.Context, p *entrypay.Payment, m *entrypay.Merchant) (entrypay.WalletPayment, error) {
 	storeID := firstNonEmpty(p.Store.StoreID, firstNonEmpty(p.Store.ReferenceID, m.ID))
+	orderAmount := p.OrderAmount
+	if orderAmount == (entrypay.Amount{}) {
+		// orderAmount is required by Alipay+; entrypay's default is the payment amount.
+		orderAmount = p.Amount
+	}
 	redirect := p.RedirectURL
 	if redirect == "" && c.cfg.ResultURL != nil {
 		redirect = c.cfg.ResultURL(p)
@@ -126,7 +131,7 @@ func (c *Client) Pay(ctx context.Context, p *entrypay.Payment, m *entrypay.Merch
 		Order: Order{
 			ReferenceOrderID: firstNonEmpty(p.ReferenceOrderID, p.ID),
 			OrderDescription: p.OrderDescription,
-			OrderAmount:      amountOf(p.OrderAmount),
+			OrderAmount:      amountOf(orderAmount),
 			Merchant: &Merchant{
 				ReferenceMerchantID: m.ID,
 				MerchantName:        m.Name,

@@ -1,13 +1,16 @@
 package alipayplus
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/entrypay/entrypay"
@@ -70,7 +73,7 @@ func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var n NotifyPaymentRequest
-	if err := jsonwire.Decode(msg.Body, &n); err != nil {
+	if err := decodeNotification(msg.Body, &n); err != nil {
 		answer(Result{ResultCode: "PARAM_ILLEGAL", ResultStatus: "F", ResultMessage: err.Error()}, true)
 		return
 	}
@@ -99,4 +102,26 @@ func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer(Result{ResultCode: "SUCCESS", ResultStatus: "S", ResultMessage: "success"}, true)
+}
+
+// decodeNotification reads one notification. Unlike the requests entrypay serves, it
+// accepts fields it does not know: Alipay+ adds fields to notifyPayment over time
+// (payToAmount, paymentPromoInfo, ...), and refusing them would make it resend a payment
+// result forever. Types and trailing data are still checked.
+func decodeNotification(data []byte, n *NotifyPaymentRequest) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(n)
+	if err == nil {
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			return &jsonwire.Error{Message: "unexpected data after the JSON object"}
+		}
+		return nil
+	}
+	// Let jsonwire describe the problem in its words, unless the first thing it trips on
+	// is a field it does not know, which is not the problem here.
+	derr := jsonwire.Decode(data, new(NotifyPaymentRequest))
+	if je, ok := errors.AsType[*jsonwire.Error](derr); ok && je.Message != "unknown field" {
+		return derr
+	}
+	return &jsonwire.Error{Message: "body is not a valid notification: " + strings.TrimPrefix(err.Error(), "json: ")}
 }

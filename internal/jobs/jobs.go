@@ -58,9 +58,17 @@ type Enqueuer struct {
 	NotifyAttempts int
 }
 
+// schedulerInterval is how often River moves scheduled jobs to available (not
+// configurable in River). A job due sooner than that is inserted available at once:
+// otherwise a notification due now would wait up to five seconds.
+const schedulerInterval = 5 * time.Second
+
 // EnqueueTx inserts j in tx.
 func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, j entrypay.Job) error {
-	opts := &river.InsertOpts{ScheduledAt: j.RunAt}
+	opts := &river.InsertOpts{}
+	if time.Until(j.RunAt) > schedulerInterval {
+		opts.ScheduledAt = j.RunAt
+	}
 	var args river.JobArgs
 	switch j.Kind {
 	case entrypay.JobNotifyMerchant:

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/ams"
@@ -79,25 +80,34 @@ func New(cfg Config) *Notifier {
 	}}
 }
 
+// Prefixes refused besides those netip classifies.
+var (
+	carrierNAT = netip.MustParsePrefix("100.64.0.0/10")
+	// thisNetwork is 0.0.0.0/8: Linux connects 0.0.0.0 to the local machine.
+	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+)
+
 func forbidden(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
 		a.IsUnspecified() || a.IsMulticast() || a.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a) // carrier-grade NAT
+		carrierNAT.Contains(a) || thisNetwork.Contains(a)
 }
 
 // CheckURL implements entrypay.Notifier: http(s) only; literal private addresses and
 // localhost are refused unless allowed.
 func (n *Notifier) CheckURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	// An empty host name ("http://:8080/") dials the local machine.
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return errors.New("must be an absolute http or https URL")
 	}
 	if n.cfg.AllowPrivate {
 		return nil
 	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	// A trailing dot makes a name absolute; "localhost." is still localhost.
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return errors.New("must not point at localhost")
 	}
 	if a, err := netip.ParseAddr(host); err == nil && forbidden(a) {
@@ -113,6 +123,26 @@ func (n *Notifier) Format(p *entrypay.Payment, _ *entrypay.Merchant) ([]byte, er
 
 // maxLoggedResponse is how much of a merchant's answer is kept with the attempt.
 const maxLoggedResponse = 512
+
+// loggable returns at most max bytes of the start of b as text a database accepts in a
+// text column: valid UTF-8 (invalid bytes become U+FFFD), no NUL bytes, and not cut in the
+// middle of a character. A merchant's answer can be anything; recording the attempt must
+// not fail because of it.
+func loggable(b []byte, max int) string {
+	if len(b) > 4*max {
+		b = b[:4*max] // enough for max bytes of output whatever the replacements
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
 
 // Deliver implements entrypay.Notifier.
 func (n *Notifier) Deliver(ctx context.Context, m *entrypay.Merchant, note *entrypay.Notification) entrypay.NotificationAttempt {
@@ -141,10 +171,7 @@ func (n *Notifier) Deliver(ctx context.Context, m *entrypay.Merchant, note *entr
 	ans, err := caller.Post(ctx, u.RequestURI(), note.Body)
 	att.Duration = n.cfg.Now().Sub(start)
 	att.HTTPStatus = ans.Status
-	att.Response = string(ans.Body)
-	if len(att.Response) > maxLoggedResponse {
-		att.Response = att.Response[:maxLoggedResponse]
-	}
+	att.Response = loggable(ans.Body, maxLoggedResponse)
 	if err != nil {
 		att.Error = err.Error()
 		return att
