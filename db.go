@@ -47,6 +47,17 @@ type Tx interface {
 
 	StoreByID(ctx context.Context, id string) (*Store, error)
 	InsertStore(ctx context.Context, s *Store) error
+	StoresOfMerchant(ctx context.Context, merchantID string) ([]*Store, error)
+
+	// EntryCode returns the code with the given (upper-case) value.
+	EntryCode(ctx context.Context, value string, forUpdate bool) (*EntryCode, error)
+	EntryCodes(ctx context.Context, q EntryCodeQuery) ([]*EntryCode, error)
+	InsertEntryCode(ctx context.Context, c *EntryCode) (inserted bool, err error)
+	UpdateEntryCode(ctx context.Context, c *EntryCode) error
+
+	// Branding returns a merchant's page branding; ErrNotFound when it has none.
+	Branding(ctx context.Context, merchantID string) (*Branding, error)
+	PutBranding(ctx context.Context, b *Branding) error
 
 	// GatewayKey returns the latest gateway key.
 	GatewayKey(ctx context.Context) (*GatewayKey, error)

@@ -170,6 +170,7 @@ func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) 
 		MCC:                in.MCC,
 		Region:             in.Region,
 		SettlementCurrency: in.SettlementCurrency,
+		Currency:           in.Currency,
 		CreatedAt:          now,
 	}
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
@@ -182,6 +183,9 @@ func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) 
 		}
 		if s.Region == "" {
 			s.Region = m.Region
+		}
+		if s.Currency == "" {
+			s.Currency = firstNonEmpty(s.SettlementCurrency, m.SettlementCurrency)
 		}
 		return tx.InsertStore(ctx, s)
 	})
@@ -260,4 +264,24 @@ func notFound(err error, code ErrorCode, format string, args ...any) error {
 		return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
 	}
 	return err
+}
+
+// SetNotifyURL changes the merchant's default notification URL (used by hosted pages and
+// by pay requests that name none); "" removes it.
+func (g *Gateway) SetNotifyURL(ctx context.Context, merchantID, notifyURL string) (*Merchant, error) {
+	if notifyURL != "" {
+		if err := validHTTPURL("notify URL", notifyURL); err != nil {
+			return nil, err
+		}
+	}
+	var m *Merchant
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		var err error
+		if m, err = tx.Merchant(ctx, merchantID); err != nil {
+			return notFound(err, EInvalid, "merchant %q does not exist", clip(merchantID))
+		}
+		m.NotifyURL = notifyURL
+		return tx.UpdateMerchant(ctx, m)
+	})
+	return m, err
 }

@@ -26,6 +26,9 @@ type PayInput struct {
 	ExpiresAt          time.Time
 	SettlementCurrency string
 	EntryCode          string
+	// hosted marks a payment from entrypay's own page: the merchant need not have a
+	// notify URL, since it may follow payments elsewhere.
+	hosted bool
 }
 
 // PaymentRef names a payment by entrypay's id or the merchant's request id; ID wins.
@@ -67,14 +70,17 @@ func (g *Gateway) checkPay(m *Merchant, in *PayInput, now time.Time) error {
 	}
 	if in.NotifyURL == "" {
 		in.NotifyURL = m.NotifyURL
-		if in.NotifyURL == "" {
-			return Errorf(EInvalid, "paymentNotifyUrl is required (the merchant has no default notify URL)")
+	}
+	switch {
+	case in.NotifyURL == "" && in.hosted:
+	case in.NotifyURL == "":
+		return Errorf(EInvalid, "paymentNotifyUrl is required (the merchant has no default notify URL)")
+	default:
+		if err := validHTTPURL("paymentNotifyUrl", in.NotifyURL); err != nil {
+			return err
 		}
 	}
-	if err := validHTTPURL("paymentNotifyUrl", in.NotifyURL); err != nil {
-		return err
-	}
-	if g.cfg.Notifier != nil {
+	if g.cfg.Notifier != nil && in.NotifyURL != "" {
 		if err := g.cfg.Notifier.CheckURL(in.NotifyURL); err != nil {
 			return &Error{Code: EInvalid, Message: "paymentNotifyUrl: " + err.Error()}
 		}

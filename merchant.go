@@ -47,7 +47,10 @@ type Store struct {
 	Region      string
 	// SettlementCurrency overrides the merchant's when set.
 	SettlementCurrency string
-	CreatedAt          time.Time
+	// Currency is what the store prices in: customers type amounts in it. It defaults to
+	// the settlement currency.
+	Currency  string
+	CreatedAt time.Time
 }
 
 // GatewayKey is one version of entrypay's own signing key, as base64 PKCS#8 DER.
@@ -77,6 +80,7 @@ type NewStore struct {
 	MCC                string
 	Region             string
 	SettlementCurrency string
+	Currency           string
 }
 
 func validMCC(s string) bool {
@@ -156,9 +160,9 @@ func (in NewStore) validate() error {
 	case in.Region != "" && !validRegion(in.Region):
 		return Errorf(EInvalid, "region %q must be an ISO 3166-1 alpha-2 code such as HK", clip(in.Region))
 	}
-	if in.SettlementCurrency != "" {
-		if _, ok := Digits(in.SettlementCurrency); !ok {
-			return Errorf(EInvalid, "settlement currency %q is not an ISO 4217 code", clip(in.SettlementCurrency))
+	for name, c := range map[string]string{"settlement currency": in.SettlementCurrency, "currency": in.Currency} {
+		if _, ok := Digits(c); c != "" && !ok {
+			return Errorf(EInvalid, "%s %q is not an ISO 4217 code", name, clip(c))
 		}
 	}
 	return nil

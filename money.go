@@ -1,9 +1,11 @@
 package entrypay
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/bojanz/currency"
 )
@@ -123,4 +125,63 @@ func clip(s string) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// Reasons a typed amount is refused; the hosted page shows each in the customer's language.
+var (
+	ErrAmountFormat   = errors.New("not a number")
+	ErrAmountDecimals = errors.New("too many decimal places")
+	ErrAmountZero     = errors.New("not more than zero")
+	ErrAmountTooLarge = errors.New("too large")
+	ErrAmountWhole    = errors.New("must be a whole amount")
+)
+
+// ParseMajor reads an amount a person typed in major units, "12.50", "12,50" or "1500",
+// for a currency: digits with at most one decimal separator, at most the currency's
+// minor-unit digits after it, no signs, no thousands separators (they are ambiguous
+// between locales). IDR takes whole rupiah only (its minor units must end in 00).
+func ParseMajor(field, s, code string) (Amount, error) {
+	digits, ok := Digits(code)
+	if !ok {
+		return Amount{}, Errorf(EInvalid, "%s: currency %q is not an ISO 4217 code", field, clip(code))
+	}
+	bad := func(reason error) (Amount, error) {
+		return Amount{}, &Error{Code: EInvalid, Message: fmt.Sprintf("%s %q: %v", field, clip(s), reason), Err: reason}
+	}
+	s = strings.TrimSpace(s)
+	whole, frac, hasSep := strings.Cut(strings.Replace(s, ",", ".", 1), ".")
+	if whole == "" && frac == "" || strings.ContainsAny(frac, ".,") {
+		return bad(ErrAmountFormat)
+	}
+	for _, part := range []string{whole, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return bad(ErrAmountFormat)
+			}
+		}
+	}
+	if hasSep && frac == "" {
+		return bad(ErrAmountFormat)
+	}
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > digits {
+		return bad(ErrAmountDecimals)
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if len(whole)+digits > maxValueDigits {
+		return bad(ErrAmountTooLarge)
+	}
+	minor := whole + frac + strings.Repeat("0", digits-len(frac))
+	minor = strings.TrimLeft(minor, "0")
+	if minor == "" {
+		return bad(ErrAmountZero)
+	}
+	v, err := strconv.ParseInt(minor, 10, 64)
+	if err != nil {
+		return bad(ErrAmountTooLarge)
+	}
+	if code == "IDR" && v%100 != 0 {
+		return bad(ErrAmountWhole)
+	}
+	return Amount{Value: v, Currency: code}, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/entrypay/entrypay"
@@ -74,8 +76,10 @@ func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, st
 		return merchantCreate(ctx, args[1:], getenv, stdout, stderr)
 	case "add-key":
 		return merchantAddKey(ctx, args[1:], getenv, stdout, stderr)
+	case "brand":
+		return merchantBrand(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown merchant command %q (want create or add-key)", args[0])
+	return fmt.Errorf("unknown merchant command %q (want create, add-key or brand)", args[0])
 }
 
 func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -174,6 +178,7 @@ func runStore(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	fs.StringVar(&in.MCC, "mcc", "", "merchant category code (default: the merchant's)")
 	fs.StringVar(&in.Region, "region", "", "ISO 3166 alpha-2 region (default: the merchant's)")
 	fs.StringVar(&in.SettlementCurrency, "settlement-currency", "", "settlement currency (default: the merchant's)")
+	fs.StringVar(&in.Currency, "currency", "", "the currency customers pay in (default: the settlement currency)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -185,7 +190,7 @@ func runStore(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 		}
 		out := map[string]any{
 			"storeId": s.ID, "merchantId": s.MerchantID, "name": s.Name, "displayName": s.DisplayName,
-			"mcc": s.MCC, "region": s.Region, "settlementCurrency": s.SettlementCurrency, "createdAt": s.CreatedAt.Format(time.RFC3339),
+			"mcc": s.MCC, "region": s.Region, "settlementCurrency": s.SettlementCurrency, "currency": s.Currency, "createdAt": s.CreatedAt.Format(time.RFC3339),
 		}
 		return printResult(stdout, *asJSON, out, fmt.Sprintf("store %s created for merchant %s\n", s.ID, s.MerchantID))
 	})
@@ -214,5 +219,115 @@ func runKeys(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 			text = string(antomsig.PublicKeyPEM(&k.PublicKey))
 		}
 		return printResult(stdout, *asJSON, map[string]any{"publicKey": b64, "keyVersion": version}, text)
+	})
+}
+
+// greetingsFlag collects --greeting lang=text, repeatable.
+type greetingsFlag map[string]string
+
+func (g greetingsFlag) String() string { return fmt.Sprint(map[string]string(g)) }
+
+func (g greetingsFlag) Set(v string) error {
+	lang, text, ok := strings.Cut(v, "=")
+	if !ok {
+		return errors.New("want LANG=TEXT, e.g. en=Welcome")
+	}
+	g[strings.TrimSpace(lang)] = text
+	return nil
+}
+
+// merchantBrand changes a merchant's page branding: only the flags given change.
+func merchantBrand(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flagSet("merchant brand", stderr)
+	dsn := dbFlag(fs, getenv)
+	merchantID := fs.String("merchant", "", "merchant id (required)")
+	display := fs.String("display-name", "", "display name shown under the store name")
+	color := fs.String("color", "", "theme colour, #rrggbb")
+	greetings := greetingsFlag{}
+	fs.Var(greetings, "greeting", "greeting in one language, LANG=TEXT (repeatable; languages: "+strings.Join(entrypay.Languages, ", ")+")")
+	presets := fs.String("presets", "", "comma-separated preset amounts in major units, e.g. 20,50,100")
+	maxAmount := fs.String("max-amount", "", "largest amount a customer may enter, in major units (0: no limit)")
+	logo := fs.String("logo", "", "logo file: PNG, JPEG, GIF or WebP, at most 256 KiB")
+	removeLogo := fs.Bool("remove-logo", false, "remove the logo")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *merchantID == "" {
+		return errors.New("--merchant is required")
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		m, err := gw.Merchant(ctx, *merchantID)
+		if err != nil {
+			return err
+		}
+		b, err := gw.Branding(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if given["display-name"] {
+			b.DisplayName = *display
+		}
+		if given["color"] {
+			b.Color = *color
+		}
+		if len(greetings) > 0 {
+			if b.Greetings == nil {
+				b.Greetings = map[string]string{}
+			}
+			for lang, text := range greetings {
+				if text == "" {
+					delete(b.Greetings, lang)
+				} else {
+					b.Greetings[lang] = text
+				}
+			}
+		}
+		if given["presets"] {
+			b.PresetAmounts = nil
+			for part := range strings.SplitSeq(*presets, ",") {
+				if part = strings.TrimSpace(part); part == "" {
+					continue
+				}
+				a, err := entrypay.ParseMajor("--presets", part, m.SettlementCurrency)
+				if err != nil {
+					return err
+				}
+				b.PresetAmounts = append(b.PresetAmounts, a.Value)
+			}
+		}
+		if given["max-amount"] {
+			b.MaxAmount = 0
+			if *maxAmount != "0" && *maxAmount != "" {
+				a, err := entrypay.ParseMajor("--max-amount", *maxAmount, m.SettlementCurrency)
+				if err != nil {
+					return err
+				}
+				b.MaxAmount = a.Value
+			}
+		}
+		keep := true
+		switch {
+		case *removeLogo:
+			b.Logo, keep = nil, false
+		case *logo != "":
+			data, err := os.ReadFile(*logo)
+			if err != nil {
+				return fmt.Errorf("--logo: %w", err)
+			}
+			b.Logo, keep = data, false
+		}
+		saved, err := gw.SetBranding(ctx, *b, keep)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{
+			"merchantId": saved.MerchantID, "displayName": saved.DisplayName, "color": saved.Color,
+			"greetings": saved.Greetings, "presetAmounts": saved.PresetAmounts, "maxAmount": saved.MaxAmount,
+			"logoType": saved.LogoType, "logoBytes": len(saved.Logo),
+		}
+		return printResult(stdout, *asJSON, out, fmt.Sprintf("branding of %s saved\n", saved.MerchantID))
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/qrimage"
 )
 
 // demoState is what the demo remembers between runs in its data directory.
@@ -26,6 +27,7 @@ type demoState struct {
 	MerchantID string `json:"merchantId"`
 	ClientID   string `json:"clientId"`
 	StoreID    string `json:"storeId"`
+	Code       string `json:"code"`
 }
 
 func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
@@ -60,6 +62,12 @@ func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		a.stop()
 		return err
 	}
+	// Hosted-page payments are notified to the merchant's configured URL: this run's
+	// receiver.
+	if _, err := a.gateway.SetNotifyURL(ctx, st.MerchantID, receiver.url); err != nil {
+		a.stop()
+		return err
+	}
 	scripts, err := writeDemoScripts(*dir, a.localURL, st, keyFile, receiver)
 	if err != nil {
 		a.stop()
@@ -76,7 +84,7 @@ func ensureDemoMerchant(ctx context.Context, gw *entrypay.Gateway, dir string) (
 	keyFile := filepath.Join(dir, "demo-merchant-key.pem")
 	var st demoState
 	if data, err := os.ReadFile(stateFile); err == nil && json.Unmarshal(data, &st) == nil {
-		if _, err := gw.Merchant(ctx, st.MerchantID); err == nil {
+		if _, err := gw.Merchant(ctx, st.MerchantID); err == nil && st.Code != "" {
 			if _, err := os.Stat(keyFile); err == nil {
 				return st, keyFile, nil
 			}
@@ -96,11 +104,22 @@ func ensureDemoMerchant(ctx context.Context, gw *entrypay.Gateway, dir string) (
 	if err != nil {
 		return st, "", err
 	}
-	s, err := gw.CreateStore(ctx, entrypay.NewStore{MerchantID: m.ID, Name: "麵館 Demo Noodle Bar", DisplayName: "Demo Noodle Bar"})
+	s, err := gw.CreateStore(ctx, entrypay.NewStore{MerchantID: m.ID, Name: "陳記麵家", DisplayName: "Chan's Noodle Bar", Currency: "HKD"})
 	if err != nil {
 		return st, "", err
 	}
-	st = demoState{MerchantID: m.ID, ClientID: m.ClientID, StoreID: s.ID}
+	if _, err := gw.SetBranding(ctx, entrypay.Branding{
+		MerchantID: m.ID, Color: "#d9480f",
+		Greetings:     map[string]string{"en": "Thank you for eating with us!", "zh-Hant": "多謝光臨！", "zh-Hans": "多谢光临！"},
+		PresetAmounts: []int64{4800, 6800, 9800}, MaxAmount: 500000,
+	}, false); err != nil {
+		return st, "", err
+	}
+	c, err := gw.CreateEntryCode(ctx, entrypay.NewEntryCode{StoreID: s.ID, Label: "Counter"})
+	if err != nil {
+		return st, "", err
+	}
+	st = demoState{MerchantID: m.ID, ClientID: m.ClientID, StoreID: s.ID, Code: c.Value}
 	data, _ := json.MarshalIndent(st, "", "  ")
 	return st, keyFile, os.WriteFile(stateFile, data, 0o600)
 }
@@ -210,7 +229,16 @@ func writeDemoScripts(dir, base string, st demoState, keyFile string, m *demoMer
 }
 
 func printDemo(w io.Writer, a *app, st demoState, keyFile string, m *demoMerchant, s demoScripts) {
-	fmt.Fprintf(w, `entrypay demo is running (Ctrl-C stops it).
+	codeURL := entrypay.CodeURL(a.publicURL, st.Code)
+	qr := ""
+	if q, err := qrimage.New(codeURL); err == nil {
+		qr = q.Terminal()
+	}
+	fmt.Fprintf(w, demoText, a.publicURL, a.publicURL, st.MerchantID, st.ClientID, st.StoreID, keyFile, m.url,
+		codeURL, qr, codeURL, s.Pay, s.API, s.API)
+}
+
+const demoText = `entrypay demo is running (Ctrl-C stops it).
 
   Gateway and sandbox wallets  %s
   Sandbox wallet side          %s/sandbox/
@@ -218,8 +246,18 @@ func printDemo(w io.Writer, a *app, st demoState, keyFile string, m *demoMerchan
   Merchant private key         %s
   Merchant's notify receiver   %s
 
-Take a payment:
-  1. Create it through the merchant API, signed with the merchant's key (curl + openssl):
+The store's entry code (its QR carries this URL):
+  %s
+%s
+Pay as a customer: scan the code with a phone, or open the URL in a desktop browser that
+pretends to be a wallet app. Chromium, for example:
+  chromium --user-agent='Mozilla/5.0 (Linux; Android 13) AliApp(APHK/2.6.0.160) AlipayClientHK/2.6.0.160 Language/zh-HK AlipayConnect' %s
+(or Chrome DevTools > Network conditions > User agent > Custom, with that text). Type an
+amount, press Pay, and confirm in the sandbox cashier; the result page follows. A plain
+browser gets the "open this code with your wallet app" page instead.
+
+Or take a payment through the merchant API, as a merchant's own server would:
+  1. Create it, signed with the merchant's key (curl + openssl):
        sh %s 1250
      The answer is S/SUCCESS ("order created") with redirectActionForm.redirectUrl:
      the wallet's cashier page.
@@ -229,5 +267,4 @@ Take a payment:
        sh %s inquiryPayment '{"paymentId":"<paymentId>"}'
      and refund part of it with:
        sh %s refund '{"refundRequestId":"r1","paymentId":"<paymentId>","refundAmount":{"currency":"HKD","value":"500"}}'
-`, a.publicURL, a.publicURL, st.MerchantID, st.ClientID, st.StoreID, keyFile, m.url, s.Pay, s.API, s.API)
-}
+`

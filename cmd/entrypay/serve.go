@@ -291,6 +291,9 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		AlipayNotify: notifyHandlers,
 		Sandbox:      sbHandler,
 		Ready:        db.sql.PingContext,
+		Pages:        gw,
+		PublicURL:    publicURL,
+		Wallets:      walletTable,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

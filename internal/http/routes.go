@@ -22,6 +22,20 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("/sandbox/", s.cfg.Sandbox)
 	}
 
+	// Customer pages: the entry code (paths matched in either case), the result page the
+	// wallet sends the customer back to, and their assets.
+	if s.cfg.Pages != nil {
+		for _, c := range []string{"c", "C"} {
+			mux.Handle("GET /"+c+"/{code}", s.handleCodePage())
+			mux.Handle("POST /"+c+"/{code}", s.handleCodeSubmit())
+			mux.Handle("GET /"+c+"/{code}/qr.svg", s.handleCodeQR())
+			mux.Handle("GET /"+c+"/{code}/r/{token}", s.handleResult())
+			mux.Handle("GET /"+c+"/{code}/r/{token}/status", s.handleResultStatus())
+		}
+		mux.Handle("GET /m/{merchant}/logo", s.handleLogo())
+		mux.Handle("GET /static/", s.handleStatic())
+	}
+
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))

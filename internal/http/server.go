@@ -16,6 +16,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/i18n"
+	"github.com/entrypay/entrypay/internal/wallets"
 )
 
 // Payments is what the merchant API needs from the gateway.
@@ -50,6 +52,13 @@ type Config struct {
 	// Ready reports whether the server can serve (database reachable).
 	Ready    func(ctx context.Context) error
 	Registry *prometheus.Registry
+
+	// Pages serves the customer pages (entry codes, results); nil leaves them out.
+	Pages Pages
+	// PublicURL is the externally visible base URL, for entry-code and result URLs.
+	PublicURL string
+	// Wallets identifies the customer's wallet from the User-Agent.
+	Wallets *wallets.Table
 }
 
 // Server holds the HTTP surface's state.
@@ -58,6 +67,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	limits  sync.Map // client id → *rate.Limiter
+	cat     *i18n.Catalog
 	handler http.Handler
 }
 
@@ -84,7 +94,14 @@ func NewServer(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	if cfg.Wallets == nil {
+		cfg.Wallets = wallets.Builtin()
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		panic(err) // the catalog is embedded: a broken one never passes the tests
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cat: cat}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
 	s.handler = s.observe(mux)

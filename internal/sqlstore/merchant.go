@@ -107,14 +107,14 @@ func (t *tx) InsertMerchantKey(ctx context.Context, k *entrypay.MerchantKey) err
 	return nil
 }
 
-var storeCols = []string{"id", "merchant_id", "name", "display_name", "mcc", "region", "settlement_currency", "created_at"}
+var storeCols = []string{"id", "merchant_id", "name", "display_name", "mcc", "region", "settlement_currency", "currency", "created_at"}
 
 func storeArgs(s *entrypay.Store) []any {
-	return []any{s.ID, s.MerchantID, s.Name, s.DisplayName, s.MCC, s.Region, s.SettlementCurrency, micros(s.CreatedAt)}
+	return []any{s.ID, s.MerchantID, s.Name, s.DisplayName, s.MCC, s.Region, s.SettlementCurrency, s.Currency, micros(s.CreatedAt)}
 }
 
 func storeDest(s *entrypay.Store) []any {
-	return []any{&s.ID, &s.MerchantID, &s.Name, &s.DisplayName, &s.MCC, &s.Region, &s.SettlementCurrency, timeCol{&s.CreatedAt}}
+	return []any{&s.ID, &s.MerchantID, &s.Name, &s.DisplayName, &s.MCC, &s.Region, &s.SettlementCurrency, &s.Currency, timeCol{&s.CreatedAt}}
 }
 
 var (
@@ -129,6 +129,18 @@ func (t *tx) StoreByID(ctx context.Context, id string) (*entrypay.Store, error) 
 		return nil, fmt.Errorf("sqlstore: store %s: %w", id, notFound(err))
 	}
 	return &s, nil
+}
+
+// StoresOfMerchant lists a merchant's stores, oldest first.
+func (t *tx) StoresOfMerchant(ctx context.Context, merchantID string) ([]*entrypay.Store, error) {
+	out, err := queryAll(ctx, t, func(r scanner) (*entrypay.Store, error) {
+		var s entrypay.Store
+		return &s, r.Scan(storeDest(&s)...)
+	}, selectStoreSQL+" WHERE merchant_id = $1 ORDER BY created_at, id", merchantID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: stores of merchant %s: %w", merchantID, err)
+	}
+	return out, nil
 }
 
 // InsertStore adds s; a taken id is an error wrapping ErrDuplicate.

@@ -70,6 +70,7 @@ func fullStore(s *entrypay.Store) {
 	s.MCC = "5814"
 	s.Region = "MO"
 	s.SettlementCurrency = "MOP"
+	s.Currency = "HKD"
 }
 
 func newPayment(merchantID string, opts ...func(*entrypay.Payment)) *entrypay.Payment {

@@ -116,6 +116,8 @@ func Run(t *testing.T, e Engine) {
 		{"EnqueueWithoutEnqueuer", testEnqueueWithoutEnqueuer},
 		{"Retry", testRetry},
 		{"ForUpdate", testForUpdate},
+		{"EntryCodes", testEntryCodes},
+		{"Branding", testBranding},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
