@@ -89,14 +89,14 @@ type page struct {
 	WalletsNames []string
 
 	// Result page.
-	Status      string
-	Final       bool
-	StatusURL   string
-	PaidAmount  string
-	Time        string
-	Reference   string
-	Reason      string
-	BackURL     string
+	Status     string
+	Final      bool
+	StatusURL  string
+	PaidAmount string
+	Time       string
+	Reference  string
+	Reason     string
+	BackURL    string
 }
 
 type preset struct {
