@@ -7,46 +7,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/entrypay/entrypay"
-	"github.com/entrypay/entrypay/internal/emvqr"
-	"github.com/entrypay/entrypay/internal/qrimage"
-	"github.com/entrypay/entrypay/internal/wallets"
+	"github.com/entrypay/entrypay/internal/entrycode"
 )
-
-// codeJSON is how commands and the admin API show an entry code.
-type codeJSON struct {
-	CodeValue  string      `json:"codeValue"`
-	URL        string      `json:"url"`
-	MerchantID string      `json:"merchantId"`
-	StoreID    string      `json:"storeId"`
-	Label      string      `json:"label,omitempty"`
-	Amount     *amountJSON `json:"amount,omitempty"`
-	Status     string      `json:"status"`
-	ReplacedBy string      `json:"replacedBy,omitempty"`
-	QRVersion  int         `json:"qrVersion,omitempty"`
-	CreatedAt  string      `json:"createdAt"`
-}
-
-type amountJSON struct {
-	Currency string `json:"currency"`
-	Value    string `json:"value"`
-}
-
-func codeOut(c *entrypay.EntryCode, publicURL string) codeJSON {
-	out := codeJSON{
-		CodeValue: c.Value, URL: entrypay.CodeURL(publicURL, c.Value), MerchantID: c.MerchantID, StoreID: c.StoreID,
-		Label: c.Label, Status: string(c.Status), ReplacedBy: c.ReplacedBy, CreatedAt: c.CreatedAt.Format(time.RFC3339),
-	}
-	if c.FixedAmount != (entrypay.Amount{}) {
-		out.Amount = &amountJSON{Currency: c.FixedAmount.Currency, Value: c.FixedAmount.ValueString()}
-	}
-	if q, err := qrimage.New(out.URL); err == nil {
-		out.QRVersion = q.Version()
-	}
-	return out
-}
 
 func runCode(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -102,17 +66,17 @@ func runCode(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 			if err != nil {
 				return err
 			}
-			o := codeOut(c, *publicURL)
+			o := entrycode.JSONOf(c, *publicURL)
 			return printResult(stdout, *asJSON, o, fmt.Sprintf("code %s issued for store %s\n%s\n", c.Value, c.StoreID, o.URL))
 		case "list":
 			codes, err := gw.EntryCodes(ctx, entrypay.EntryCodeQuery{MerchantID: merchant, StoreID: store})
 			if err != nil {
 				return err
 			}
-			list := make([]codeJSON, 0, len(codes))
+			list := make([]entrycode.JSON, 0, len(codes))
 			var b strings.Builder
 			for _, c := range codes {
-				o := codeOut(c, *publicURL)
+				o := entrycode.JSONOf(c, *publicURL)
 				list = append(list, o)
 				fmt.Fprintf(&b, "%s  %-8s  %s  %s\n", c.Value, c.Status, c.StoreID, o.URL)
 			}
@@ -126,13 +90,13 @@ func runCode(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 			if err != nil {
 				return err
 			}
-			return printResult(stdout, *asJSON, codeOut(c, *publicURL), fmt.Sprintf("code %s is %s\n", c.Value, c.Status))
+			return printResult(stdout, *asJSON, entrycode.JSONOf(c, *publicURL), fmt.Sprintf("code %s is %s\n", c.Value, c.Status))
 		case "replace":
 			c, err := gw.ReplaceEntryCode(ctx, value)
 			if err != nil {
 				return err
 			}
-			o := codeOut(c, *publicURL)
+			o := entrycode.JSONOf(c, *publicURL)
 			return printResult(stdout, *asJSON, o, fmt.Sprintf("code %s replaces %s\n%s\n", c.Value, strings.ToUpper(value), o.URL))
 		}
 		// image
@@ -143,7 +107,7 @@ func runCode(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		if err != nil {
 			return err
 		}
-		data, err := codeImage(cp, *publicURL, format, payload, *paper, size)
+		data, _, err := entrycode.Image(cp, *publicURL, format, payload, *paper, size)
 		if err != nil {
 			return err
 		}
@@ -165,72 +129,4 @@ func storeByID(ctx context.Context, gw *entrypay.Gateway, id string) (*entrypay.
 		return err
 	})
 	return s, err
-}
-
-// codeContent is what a code's QR carries: its URL, or an EMVCo payload around it.
-func codeContent(cp *entrypay.CodePage, publicURL, payload string) (string, error) {
-	u := entrypay.CodeURL(publicURL, cp.Code.Value)
-	switch payload {
-	case "url", "":
-		return u, nil
-	case "emv":
-		city := cp.Store.Region
-		return emvqr.StaticEntryCode(emvqr.Merchant{
-			GUID: "COM.ENTRYPAY", URL: u, MCC: cp.Store.MCC, Currency: cp.Store.Currency,
-			Country: cp.Store.Region, Name: asciiName(firstNonEmptyString(cp.Store.DisplayName, cp.Merchant.Name), 25),
-			City: asciiName(city, 15),
-		})
-	}
-	return "", fmt.Errorf("--payload %q: want url or emv", payload)
-}
-
-// codeImage renders a code as PNG, SVG or a printable poster.
-func codeImage(cp *entrypay.CodePage, publicURL, format, payload, paper string, size int) ([]byte, error) {
-	content, err := codeContent(cp, publicURL, payload)
-	if err != nil {
-		return nil, err
-	}
-	q, err := qrimage.New(content)
-	if err != nil {
-		return nil, err
-	}
-	switch format {
-	case "png":
-		return q.PNG(size)
-	case "svg":
-		return q.SVG(size), nil
-	case "poster":
-		names := make([]string, 0)
-		for _, w := range wallets.Builtin().Wallets {
-			names = append(names, w.Name)
-		}
-		return q.PosterSVG(qrimage.Poster{
-			Paper: strings.ToUpper(paper), StoreName: cp.Store.Name, DisplayName: firstNonEmptyString(cp.Branding.DisplayName, cp.Store.DisplayName),
-			Headline: "Scan to pay · 扫码付款 · 掃碼付款", Wallets: names, URL: entrypay.CodeURL(publicURL, cp.Code.Value), Accent: cp.Branding.Color,
-		})
-	}
-	return nil, fmt.Errorf("--format %q: want png, svg or poster", format)
-}
-
-func firstNonEmptyString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// asciiName keeps the printable ASCII of a name, cut to n characters: EMV's root name and
-// city fields take only that character set.
-func asciiName(s string, n int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= 0x20 && r < 0x7f && b.Len() < n {
-			b.WriteRune(r)
-		}
-	}
-	out := strings.TrimSpace(b.String())
-	if out == "" {
-		return "STORE"
-	}
-	return out
 }

@@ -44,6 +44,7 @@ type serveOptions struct {
 	watchMax           time.Duration
 	maxSkew            time.Duration
 	notifySchedule     scheduleFlag
+	adminToken         string
 }
 
 // scheduleFlag is a comma-separated list of durations: when each notification attempt
@@ -89,6 +90,7 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.DurationVar(&o.watchFirst, "watch-first", 10*time.Second, "first inquiry of a payment the wallet side has not reported")
 	fs.DurationVar(&o.watchMax, "watch-max", time.Minute, "longest interval between inquiries")
 	fs.DurationVar(&o.maxSkew, "max-skew", 5*time.Minute, "largest accepted difference between Request-Time and the server clock")
+	fs.StringVar(&o.adminToken, "admin-token", envOr(getenv, "ENTRYPAY_ADMIN_TOKEN", ""), "operator token for the admin API under /admin/api/v1/ (env ENTRYPAY_ADMIN_TOKEN; no token: no admin API)")
 	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
 	fs.Var(&o.notifySchedule, "notify-schedule", "merchant notification attempts, each after the previous one (Antom's: 0s,2m,10m,10m,1h,2h,6h,15h)")
 }
@@ -294,6 +296,8 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Pages:        gw,
 		PublicURL:    publicURL,
 		Wallets:      walletTable,
+		Admin:        gw,
+		AdminToken:   o.adminToken,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -41,6 +41,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"))
 }
 
+const adminToken = "operator-secret-token"
+
 const hkUA = "Mozilla/5.0 (Linux; Android 13) AliApp(APHK/2.6.0.160) AlipayClientHK/2.6.0.160 Language/zh-HK AlipayConnect"
 
 // harness is a gateway with its HTTP surface and the real sandbox wallet side on one
@@ -82,6 +84,7 @@ func newHarness(t *testing.T, kind string, opts ...func(*ephttp.Config)) *harnes
 	})
 	cfg := ephttp.Config{
 		Payments: h.gw, Key: gatewayKey, KeyVersion: 1, Sandbox: h.sb.Handler(),
+		Pages: h.gw, Admin: h.gw, AdminToken: adminToken, PublicURL: srv.URL,
 		AlipayNotify: map[string]http.Handler{"sandbox": &alipayplus.NotifyHandler{
 			ClientID: "ACQ", PeerKey: h.sb.PublicKey(), Key: gatewayKey, KeyVersion: 1, Recorder: h.gw,
 		}},

@@ -36,6 +36,18 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /static/", s.handleStatic())
 	}
 
+	// The operator's admin API, behind a bearer token.
+	if s.cfg.Admin != nil && s.cfg.AdminToken != "" {
+		mux.Handle("POST /admin/api/v1/codes", s.admin(s.adminCreateCode))
+		mux.Handle("GET /admin/api/v1/codes", s.admin(s.adminListCodes))
+		mux.Handle("POST /admin/api/v1/codes/{code}/{action}", s.admin(s.adminCodeAction))
+		mux.Handle("GET /admin/api/v1/codes/{code}/image", s.admin(s.adminCodeImage))
+		mux.Handle("GET /admin/api/v1/merchants/{merchant}/branding", s.admin(s.adminGetBranding))
+		mux.Handle("PUT /admin/api/v1/merchants/{merchant}/branding", s.admin(s.adminPutBranding))
+		mux.Handle("PUT /admin/api/v1/merchants/{merchant}/logo", s.admin(s.adminPutLogo))
+		mux.Handle("DELETE /admin/api/v1/merchants/{merchant}/logo", s.admin(s.adminPutLogo))
+	}
+
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))

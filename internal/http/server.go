@@ -59,6 +59,10 @@ type Config struct {
 	PublicURL string
 	// Wallets identifies the customer's wallet from the User-Agent.
 	Wallets *wallets.Table
+	// Admin and AdminToken enable the operator's admin API under /admin/api/v1/; without
+	// a token it is not served.
+	Admin      Admin
+	AdminToken string
 }
 
 // Server holds the HTTP surface's state.

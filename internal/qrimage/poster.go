@@ -3,6 +3,7 @@ package qrimage
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -44,8 +45,8 @@ const fontFamily = `'Noto Sans', 'Noto Sans CJK SC', 'PingFang SC', 'Hiragino Sa
 
 // PosterSVG lays the code out on an A5 or A6 page, in millimetres: an accent band, the
 // store name and display name, the headline, the code in vector form with its quiet
-// zone, the URL and the list of wallets. Texts too wide for the page are shrunk, and
-// squeezed with textLength when still too wide. All texts are XML-escaped.
+// zone, the URL and the list of wallets. Texts too wide for the page are set smaller;
+// one that would need a font too small to read is an error. All texts are XML-escaped.
 func (c *Code) PosterSVG(p Poster) ([]byte, error) {
 	paper, ok := papers[p.Paper]
 	if !ok {
@@ -60,7 +61,7 @@ func (c *Code) PosterSVG(p Poster) ([]byte, error) {
 		return nil, fmt.Errorf("qrimage: accent colour %q: want #rgb or #rrggbb", p.Accent)
 	}
 	if strings.TrimSpace(p.StoreName) == "" {
-		return nil, fmt.Errorf("qrimage: poster needs a store name")
+		return nil, errors.New("qrimage: poster needs a store name")
 	}
 	headline := p.Headline
 	if headline == "" {
@@ -80,12 +81,18 @@ func (c *Code) PosterSVG(p Poster) ([]byte, error) {
 	fmt.Fprintf(&b, `<g font-family="%s" text-anchor="middle">`+"\n", fontFamily)
 
 	y := 17 * k
-	writeText(&b, p.StoreName, w/2, y, 8*k, 5*k, avail, `font-weight="700" fill="#111"`)
+	if err := writeText(&b, "store name", p.StoreName, w/2, y, 8*k, 3.5*k, avail, `font-weight="700" fill="#111"`); err != nil {
+		return nil, err
+	}
 	if p.DisplayName != "" && p.DisplayName != p.StoreName {
 		y += 7 * k
-		writeText(&b, p.DisplayName, w/2, y, 4.5*k, 3*k, avail, `fill="#444"`)
+		if err := writeText(&b, "display name", p.DisplayName, w/2, y, 4.5*k, 2.5*k, avail, `fill="#444"`); err != nil {
+			return nil, err
+		}
 	}
-	writeText(&b, headline, w/2, 33*k, 6*k, 4*k, avail, fmt.Sprintf(`font-weight="700" fill="%s"`, accent))
+	if err := writeText(&b, "headline", headline, w/2, 33*k, 6*k, 3*k, avail, fmt.Sprintf(`font-weight="700" fill="%s"`, accent)); err != nil {
+		return nil, err
+	}
 
 	// The code, quiet zone included, as a nested SVG in module units.
 	side := 74 * k
@@ -96,39 +103,43 @@ func (c *Code) PosterSVG(p Poster) ([]byte, error) {
 	b.WriteString("</svg>\n")
 
 	if p.URL != "" {
-		writeText(&b, p.URL, w/2, 115*k, 3*k, 2*k, avail, `fill="#555"`)
+		if err := writeText(&b, "URL", p.URL, w/2, 115*k, 3*k, 2*k, avail, `fill="#555"`); err != nil {
+			return nil, err
+		}
 	}
 	if len(p.Wallets) > 0 {
 		lines, size, ok := wrapWallets(p.Wallets, avail, 3.6*k, 2.4*k, 3)
 		if !ok {
 			return nil, fmt.Errorf("qrimage: %d wallets do not fit in three lines on %s", len(p.Wallets), p.Paper)
 		}
-		writeText(&b, "Accepted here", w/2, 123*k, 3*k, 3*k, avail, `fill="#777"`)
+		// Both are known to fit: the label is short and wrapWallets measured the lines.
+		if len(lines) > 0 {
+			_ = writeText(&b, "label", "Accepted here", w/2, 123*k, 3*k, 3*k, avail, `fill="#777"`)
+		}
 		for i, line := range lines {
-			writeText(&b, line, w/2, 129*k+float64(i)*size*1.35, size, size, avail, `fill="#222"`)
+			_ = writeText(&b, "wallets", line, w/2, 129*k+float64(i)*size*1.35, size, size, avail, `fill="#222"`)
 		}
 	}
 	b.WriteString("</g>\n</svg>\n")
 	return b.Bytes(), nil
 }
 
-// writeText writes one centred line. It uses the largest font size from size down
-// to minSize whose estimated width fits avail; if even minSize is too wide, textLength
-// squeezes the glyphs so the line never runs off the page.
-func writeText(b *bytes.Buffer, s string, x, y, size, minSize, avail float64, attrs string) {
-	em := textWidth(s)
-	if em*size > avail {
-		size = max(minSize, avail/em)
+// writeText writes one centred line of s, using the largest font size up to size at
+// which its estimated width fits avail. Renderers disagree on textLength, so a text
+// that only fits below minSize is an error rather than squeezed or clipped.
+func writeText(b *bytes.Buffer, field, s string, x, y, size, minSize, avail float64, attrs string) error {
+	if em := textWidth(s); em*size > avail {
+		size = avail / em
+		if size < minSize {
+			return fmt.Errorf("qrimage: %s %q is too long for the page: it fits only at %smm, the smallest allowed is %smm", field, s, num(size), num(minSize))
+		}
 	}
-	fmt.Fprintf(b, `<text x="%s" y="%s" font-size="%s" %s`, num(x), num(y), num(size), attrs)
-	if em*size > avail {
-		fmt.Fprintf(b, ` textLength="%s" lengthAdjust="spacingAndGlyphs"`, num(avail))
-	}
-	b.WriteString(">")
+	fmt.Fprintf(b, `<text x="%s" y="%s" font-size="%s" %s>`, num(x), num(y), num(size), attrs)
 	// EscapeText also replaces characters XML cannot carry (such as NUL) and invalid
 	// UTF-8 with U+FFFD, so the document stays well-formed whatever the merchant typed.
 	_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer never fails to write
 	b.WriteString("</text>\n")
+	return nil
 }
 
 // wrapWallets joins the names with " · " into at most maxLines lines that fit avail,

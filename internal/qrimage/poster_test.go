@@ -10,6 +10,9 @@ import (
 	"testing"
 )
 
+// longName needs a smaller font than the store name's 8 mm to fit on A6.
+const longName = "Wonderful Noodles of Kowloon City"
+
 var wallets = []string{"Alipay+", "AlipayHK", "Alipay", "GCash", "Kakao Pay", "Touch 'n Go eWallet", "TrueMoney", "DANA"}
 
 func TestPosterSVG(t *testing.T) {
@@ -41,6 +44,14 @@ func TestPosterSVG(t *testing.T) {
 			absent:   []string{"Accepted here"},
 		},
 		{
+			name:    "blank wallet names",
+			content: urlShort,
+			p:       Poster{Paper: "A6", StoreName: "Kopi Corner", Wallets: []string{"", " "}},
+			width:   "105mm",
+			height:  "148mm",
+			absent:  []string{"Accepted here"},
+		},
+		{
 			name:    "markup in merchant texts is escaped",
 			content: urlLocal,
 			p: Poster{Paper: "A6", StoreName: "<script>alert(1)</script> & Co", DisplayName: `"Tom" & 'Jerry'`,
@@ -58,11 +69,14 @@ func TestPosterSVG(t *testing.T) {
 			absent:   []string{"\x00"},
 		},
 		{
-			name:    "long store name is squeezed to the page",
+			name:    "long names are set smaller to fit",
 			content: urlShort,
-			p:       Poster{Paper: "A6", StoreName: strings.Repeat("Wonderful Noodles ", 6), DisplayName: strings.Repeat("很长的名字", 8)},
+			p:       Poster{Paper: "A6", StoreName: longName, DisplayName: strings.Repeat("很长的名字", 6)},
 			width:   "105mm", height: "148mm",
-			contains: []string{`textLength="89" lengthAdjust="spacingAndGlyphs"`},
+			contains: []string{
+				fmt.Sprintf(`font-size="%s" font-weight="700" fill="#111">%s<`, num(89/textWidth(longName)), longName),
+				`font-size="2.97" fill="#444">很长的名字`,
+			},
 		},
 		{
 			name:     "display name equal to store name is printed once",
@@ -160,6 +174,10 @@ func TestPosterSVGErrors(t *testing.T) {
 		{"not hex", Poster{Paper: "A6", StoreName: "x", Accent: "#GGG"}, "want #rgb or #rrggbb"},
 		{"attribute injection", Poster{Paper: "A6", StoreName: "x", Accent: `#fff" onload="alert(1)`}, "want #rgb or #rrggbb"},
 		{"trailing newline", Poster{Paper: "A6", StoreName: "x", Accent: "#ffffff\n"}, "want #rgb or #rrggbb"},
+		{"store name too long", Poster{Paper: "A6", StoreName: strings.Repeat("Wonderful Noodles ", 3)}, "store name \"Wonderful Noodles Wonderful"},
+		{"store name too long on A5 too", Poster{Paper: "A5", StoreName: strings.Repeat("很长的名字", 6)}, "is too long for the page: it fits only at 4.18mm, the smallest allowed is 4.93mm"},
+		{"headline too long", Poster{Paper: "A6", StoreName: "x", Headline: strings.Repeat("Scan to pay ", 6)}, "headline"},
+		{"URL too long", Poster{Paper: "A6", StoreName: "x", URL: "HTTPS://EP.IO/" + strings.Repeat("A", 70)}, "URL"},
 		{"too many wallets", Poster{Paper: "A6", StoreName: "x", Wallets: strings.Fields(strings.Repeat("SomeLongWalletName ", 40))}, "40 wallets do not fit in three lines on A6"},
 	}
 	c, err := New(urlShort)
