@@ -78,8 +78,10 @@ func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, st
 		return merchantAddKey(ctx, args[1:], getenv, stdout, stderr)
 	case "brand":
 		return merchantBrand(ctx, args[1:], getenv, stdout, stderr)
+	case "update":
+		return merchantUpdate(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown merchant command %q (want create, add-key or brand)", args[0])
+	return fmt.Errorf("unknown merchant command %q (want create, add-key, update or brand)", args[0])
 }
 
 func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -329,5 +331,27 @@ func merchantBrand(ctx context.Context, args []string, getenv env, stdout, stder
 			"logoType": saved.LogoType, "logoBytes": len(saved.Logo),
 		}
 		return printResult(stdout, *asJSON, out, fmt.Sprintf("branding of %s saved\n", saved.MerchantID))
+	})
+}
+
+// merchantUpdate changes a merchant's settings: for now its default notification URL.
+func merchantUpdate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flagSet("merchant update", stderr)
+	dsn := dbFlag(fs, getenv)
+	merchantID := fs.String("merchant", "", "merchant id (required)")
+	notifyURL := fs.String("notify-url", "", "default notification URL (\"\" removes it)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *merchantID == "" {
+		return errors.New("--merchant is required")
+	}
+	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
+		m, err := gw.SetNotifyURL(ctx, *merchantID, *notifyURL)
+		if err != nil {
+			return err
+		}
+		return printResult(stdout, *asJSON, map[string]any{"merchantId": m.ID, "notifyUrl": m.NotifyURL}, fmt.Sprintf("merchant %s: notify URL %q\n", m.ID, m.NotifyURL))
 	})
 }

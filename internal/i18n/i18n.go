@@ -101,28 +101,34 @@ func (c *Catalog) Choose(explicit, userAgent, acceptLanguage string, walletLangu
 	if c.Has(explicit) {
 		return explicit
 	}
-	var wanted []language.Tag
+	// Each source is asked on its own, in order, so that a weaker match from an earlier
+	// source (the wallet's zh-HK → zh-Hant) beats an exact one from a later (the phone's
+	// en-US Accept-Language).
+	var sources [][]language.Tag
 	// Alipay-family user agents may carry several Language/ tokens (AlipayHK's embeds
 	// Alipay's); the first is the app the customer is in.
 	if m := walletLanguage.FindStringSubmatch(userAgent); m != nil {
 		if t, err := language.Parse(strings.ReplaceAll(m[1], "_", "-")); err == nil {
-			wanted = append(wanted, t)
+			sources = append(sources, []language.Tag{t})
 		}
 	}
-	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil {
-		wanted = append(wanted, tags...)
+	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(tags) > 0 {
+		sources = append(sources, tags)
 	}
+	var home []language.Tag
 	for _, l := range walletLanguages {
 		if t, err := language.Parse(l); err == nil {
-			wanted = append(wanted, t)
+			home = append(home, t)
 		}
 	}
-	if len(wanted) == 0 {
-		return "en"
+	sources = append(sources, home)
+	for _, wanted := range sources {
+		if len(wanted) == 0 {
+			continue
+		}
+		if _, index, confidence := c.matcher.Match(wanted...); confidence != language.No {
+			return c.tags[index]
+		}
 	}
-	_, index, confidence := c.matcher.Match(wanted...)
-	if confidence == language.No {
-		return "en"
-	}
-	return c.tags[index]
+	return "en"
 }

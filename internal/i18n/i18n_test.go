@@ -51,3 +51,15 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+func TestChooseOrder(t *testing.T) {
+	c, _ := Load()
+	// The wallet's language beats the phone's, even when the phone's matches exactly.
+	if got := c.Choose("", "AlipayClientHK/2.6 Language/zh-HK", "en-US,en;q=0.9", nil); got != "zh-Hant" {
+		t.Errorf("got %s, want zh-Hant", got)
+	}
+	// The phone's language beats the wallet's home country.
+	if got := c.Choose("", "KAKAOTALK 10.4 AlipayConnect", "en-US,en;q=0.9", []string{"ko"}); got != "en" {
+		t.Errorf("got %s, want en", got)
+	}
+}
