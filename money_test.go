@@ -1,6 +1,7 @@
 package entrypay
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"testing"
@@ -117,6 +118,76 @@ func FuzzParseAmount(f *testing.F) {
 		}
 		if code == "IDR" && a.Value%100 != 0 {
 			t.Fatalf("IDR %d accepted", a.Value)
+		}
+	})
+}
+
+func TestParseMajor(t *testing.T) {
+	tests := []struct {
+		in, currency string
+		want         int64
+		err          error
+	}{
+		{"12.50", "HKD", 1250, nil},
+		{"12,5", "HKD", 1250, nil},
+		{"12", "HKD", 1200, nil},
+		{"0.01", "HKD", 1, nil},
+		{".5", "HKD", 50, nil},
+		{"007.10", "HKD", 710, nil},
+		{"1500", "KRW", 1500, nil},
+		{"1.234", "KWD", 1234, nil},
+		{"15000", "IDR", 1500000, nil},
+		{"12.345", "HKD", 0, ErrAmountDecimals},
+		{"1500.5", "KRW", 0, ErrAmountDecimals},
+		{"15000.50", "IDR", 0, ErrAmountWhole},
+		{"0", "HKD", 0, ErrAmountZero},
+		{"0.00", "HKD", 0, ErrAmountZero},
+		{"", "HKD", 0, ErrAmountFormat},
+		{"12.", "HKD", 0, ErrAmountFormat},
+		{"1,234.50", "HKD", 0, ErrAmountFormat},
+		{"-5", "HKD", 0, ErrAmountFormat},
+		{"1e3", "HKD", 0, ErrAmountFormat},
+		{"١٢", "HKD", 0, ErrAmountFormat},
+		{"999999999999999", "HKD", 0, ErrAmountTooLarge},
+		{"99999999999999", "HKD", 9999999999999900, nil},
+	}
+	for _, tt := range tests {
+		got, err := ParseMajor("amount", tt.in, tt.currency)
+		if tt.err != nil {
+			if !errors.Is(err, tt.err) || ErrorCodeOf(err) != EInvalid {
+				t.Errorf("ParseMajor(%q, %s) error = %v, want %v", tt.in, tt.currency, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != (Amount{tt.want, tt.currency}) {
+			t.Errorf("ParseMajor(%q, %s) = %v, %v; want %d", tt.in, tt.currency, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseMajor(f *testing.F) {
+	for _, s := range []string{"12.50", "12,5", "0", ".5", "1.", "١", "99999999999999.99", "0.001"} {
+		f.Add(s, "HKD")
+		f.Add(s, "JPY")
+		f.Add(s, "IDR")
+	}
+	f.Fuzz(func(t *testing.T, s, code string) {
+		a, err := ParseMajor("amount", s, code)
+		if err != nil {
+			if ErrorCodeOf(err) != EInvalid {
+				t.Fatalf("ParseMajor(%q, %q) = untyped error %v", s, code, err)
+			}
+			return
+		}
+		// Whatever is accepted is a valid API amount, and writing it back in major units
+		// reads the same.
+		if _, err := ParseAmount("v", a.ValueString(), a.Currency); err != nil {
+			t.Fatalf("ParseMajor(%q, %q) = %v, not a valid amount: %v", s, code, a, err)
+		}
+		d, _ := Digits(code)
+		back, err := ParseMajor("amount", FormatMinor(a.Value, d), code)
+		if err != nil || back != a {
+			t.Fatalf("round trip of %v via %q: %v, %v", a, FormatMinor(a.Value, d), back, err)
 		}
 	})
 }

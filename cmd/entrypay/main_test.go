@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/antomsig"
@@ -418,4 +422,93 @@ func TestUsage(t *testing.T) {
 		}
 	}
 
+}
+
+func TestCodeCommands(t *testing.T) {
+	dsn := testdb.DSN(t, "sqlite")
+	m := createMerchant(t, dsn)
+	var st struct {
+		StoreID  string `json:"storeId"`
+		Currency string `json:"currency"`
+	}
+	if err := json.Unmarshal([]byte(runCmd(t, "store", "create", "--db", dsn, "--merchant", m.MerchantID, "--name", "Central", "--currency", "HKD", "--json")), &st); err != nil || st.Currency != "HKD" {
+		t.Fatalf("store create: %+v %v", st, err)
+	}
+	type code struct {
+		CodeValue  string `json:"codeValue"`
+		URL        string `json:"url"`
+		Status     string `json:"status"`
+		QRVersion  int    `json:"qrVersion"`
+		ReplacedBy string `json:"replacedBy"`
+		Amount     *struct{ Currency, Value string }
+	}
+	var c code
+	if err := json.Unmarshal([]byte(runCmd(t, "code", "create", "--db", dsn, "--store", st.StoreID, "--amount", "45", "--label", "Table 4", "--public-url", "https://pay.example.com", "--json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.URL != "HTTPS://PAY.EXAMPLE.COM/C/"+c.CodeValue || c.QRVersion > 4 || c.Amount == nil || c.Amount.Value != "4500" {
+		t.Fatalf("code create: %+v", c)
+	}
+	var list []code
+	if err := json.Unmarshal([]byte(runCmd(t, "code", "list", "--db", dsn, "--store", st.StoreID, "--json")), &list); err != nil || len(list) != 1 {
+		t.Fatalf("code list: %+v %v", list, err)
+	}
+	dir := t.TempDir()
+	png := filepath.Join(dir, "code.png")
+	runCmd(t, "code", "image", "--db", dsn, "--code", strings.ToLower(c.CodeValue), "--format", "png", "--size", "300", "--out", png, "--public-url", "https://pay.example.com")
+	data, err := os.ReadFile(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodePNG(t, data); got != c.URL {
+		t.Fatalf("PNG says %q, want %q", got, c.URL)
+	}
+	emv := filepath.Join(dir, "emv.png")
+	runCmd(t, "code", "image", "--db", dsn, "--code", c.CodeValue, "--format", "png", "--payload", "emv", "--out", emv, "--public-url", "https://pay.example.com")
+	data, _ = os.ReadFile(emv)
+	if got := decodePNG(t, data); !strings.HasPrefix(got, "000201010211") || !strings.Contains(got, c.URL) {
+		t.Fatalf("EMV payload %q", got)
+	}
+	for _, format := range []string{"svg", "poster"} {
+		out := filepath.Join(dir, "code."+format+".svg")
+		runCmd(t, "code", "image", "--db", dsn, "--code", c.CodeValue, "--format", format, "--out", out)
+		if data, err := os.ReadFile(out); err != nil || !bytes.Contains(data, []byte("<svg")) {
+			t.Fatalf("%s: %v", format, err)
+		}
+	}
+	var d code
+	_ = json.Unmarshal([]byte(runCmd(t, "code", "disable", "--db", dsn, "--code", c.CodeValue, "--json")), &d)
+	if d.Status != "DISABLED" {
+		t.Fatalf("disable: %+v", d)
+	}
+	var r code
+	_ = json.Unmarshal([]byte(runCmd(t, "code", "replace", "--db", dsn, "--code", c.CodeValue, "--json")), &r)
+	if r.Status != "ACTIVE" || r.CodeValue == c.CodeValue || r.Amount == nil {
+		t.Fatalf("replace: %+v", r)
+	}
+	// Branding from the command line, with a logo, and a refused colour.
+	runCmd(t, "merchant", "brand", "--db", dsn, "--merchant", m.MerchantID, "--display-name", "Noodle Bar", "--color", "#0a7cff", "--greeting", "en=Welcome", "--presets", "20,50", "--max-amount", "1000", "--logo", png)
+	if err := run(context.Background(), []string{"entrypay", "merchant", "brand", "--db", dsn, "--merchant", m.MerchantID, "--color", "red"}, noEnv, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "#rrggbb") {
+		t.Fatalf("bad colour: %v", err)
+	}
+	if err := run(context.Background(), []string{"entrypay", "code", "create", "--db", dsn, "--store", "sto_nope"}, noEnv, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("code for an unknown store")
+	}
+}
+
+func decodePNG(t *testing.T, data []byte) string {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.GetText()
 }
