@@ -169,6 +169,8 @@ type CodePayment struct {
 	ClientIP  string
 	// ResultURL is where the wallet sends the customer back to.
 	ResultURL string
+	// Note is the customer's optional note; it becomes the order description.
+	Note string
 }
 
 // PayAtCode takes a payment at an entry code: it checks the code is active, the amount
@@ -194,7 +196,7 @@ func (g *Gateway) PayAtCode(ctx context.Context, in CodePayment) (*Payment, erro
 	return g.Pay(ctx, page.Merchant, PayInput{
 		RequestID:        in.RequestID,
 		Amount:           in.Amount,
-		OrderDescription: firstNonEmpty(page.Store.DisplayName, page.Store.Name),
+		OrderDescription: orderDescription(page.Store, in.Note),
 		Store:            StoreRef{ReferenceID: page.Store.ID, Name: page.Store.Name, MCC: page.Store.MCC},
 		UserAgent:        in.UserAgent,
 		ClientIP:         in.ClientIP,
@@ -259,4 +261,14 @@ func (g *Gateway) Stores(ctx context.Context, merchantID string) ([]*Store, erro
 		return err
 	})
 	return out, err
+}
+
+// orderDescription is what the wallet shows as the order: the store, and the customer's
+// note when there is one.
+func orderDescription(s *Store, note string) string {
+	name := firstNonEmpty(s.DisplayName, s.Name)
+	if note == "" || !validText(note, 64) {
+		return name
+	}
+	return name + ": " + note
 }

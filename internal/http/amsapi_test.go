@@ -488,3 +488,54 @@ func TestHealth(t *testing.T) {
 		t.Errorf("unknown page: %d", status)
 	}
 }
+
+// TestWalletFaults makes the sandbox wallet side misbehave and checks that the merchant
+// is told to retry, that nothing is lost, and that polling finds the result.
+func TestWalletFaults(t *testing.T) {
+	engines(t, func(t *testing.T, kind string) {
+		h := newHarness(t, kind)
+		ctx := context.Background()
+		for i, mode := range []string{"unknown", "http500", "garbage", "badsig"} {
+			id := fmt.Sprintf("fault-%d", i)
+			if err := h.sb.SetFault("pay", mode, 1, 0); err != nil {
+				t.Fatal(err)
+			}
+			res, _ := h.call(t, h.merchant, ams.PathPay, payBody(id, 500, hkUA, "https://merchant.example/n"))
+			if res.ResultStatus != "U" || res.ResultCode != "UNKNOWN_EXCEPTION" {
+				t.Fatalf("%s: %+v, want U/UNKNOWN_EXCEPTION", mode, res)
+			}
+			p, _, err := h.gw.Payment(ctx, h.merchant, entrypay.PaymentRef{RequestID: id})
+			if err != nil || p.Status != entrypay.PaymentProcessing {
+				t.Fatalf("%s: payment %+v, %v", mode, p, err)
+			}
+			// The merchant resends the same request: the payment is completed, once.
+			res, body := h.call(t, h.merchant, ams.PathPay, payBody(id, 500, hkUA, "https://merchant.example/n"))
+			if res.ResultStatus != "S" || !strings.Contains(string(body), p.ID) {
+				t.Fatalf("%s retry: %s", mode, body)
+			}
+		}
+		// Paid without a notification, and the first inquiry gets garbage: the next one
+		// finds the payment.
+		_, body := h.call(t, h.merchant, ams.PathPay, payBody("silent", 700, hkUA, "https://merchant.example/n"))
+		var pay ams.PayResponse
+		_ = json.Unmarshal(body, &pay)
+		if _, err := h.sb.Finish(ctx, tokenOf(pay.RedirectActionForm.RedirectURL), sandbox.OutcomeNoNotify); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.sb.SetFault("inquiryPayment", "garbage", 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		if wait, err := h.gw.WatchPayment(ctx, pay.PaymentID); err != nil || wait == 0 {
+			t.Fatalf("watch with garbage: %v %v", wait, err)
+		}
+		if p, _ := h.gw.PaymentByID(ctx, pay.PaymentID); p.Status != entrypay.PaymentProcessing {
+			t.Fatalf("status %s after an unreadable inquiry", p.Status)
+		}
+		if wait, err := h.gw.WatchPayment(ctx, pay.PaymentID); err != nil || wait != 0 {
+			t.Fatalf("watch: %v %v", wait, err)
+		}
+		if p, _ := h.gw.PaymentByID(ctx, pay.PaymentID); p.Status != entrypay.PaymentSuccess {
+			t.Fatalf("status %s, want SUCCESS found by inquiry", p.Status)
+		}
+	})
+}

@@ -82,6 +82,7 @@ type page struct {
 	Presets      []preset
 	Token        string
 	Amount       string
+	Note         string
 	Error        string
 	Action       string
 	DecimalKey   string
@@ -253,6 +254,7 @@ func (s *Server) renderOpenWallet(w http.ResponseWriter, r *http.Request, cp *en
 
 func (s *Server) renderAmount(w http.ResponseWriter, r *http.Request, cp *entrypay.CodePage, wallet, lang, token, typed, errMsg string) {
 	p := s.basePage(r, cp, wallet, lang)
+	p.Note = noteOf(r)
 	p.Title = p.L.T("pay_to", "store", p.StoreName)
 	p.Wallet = p.L.T("any_wallet")
 	if wl, ok := s.cfg.Wallets.Wallet(wallet); ok {
@@ -319,7 +321,7 @@ func (s *Server) handleCodeSubmit() http.Handler {
 		}
 		resultURL := s.cfg.PublicURL + "/c/" + cp.Code.Value + "/r/" + token + "?lang=" + url.QueryEscape(lang)
 		pay, err := s.cfg.Pages.PayAtCode(r.Context(), entrypay.CodePayment{
-			Code: cp.Code.Value, RequestID: token, Amount: amount,
+			Code: cp.Code.Value, RequestID: token, Amount: amount, Note: noteOf(r),
 			UserAgent: r.UserAgent(), ClientIP: clientIP(r), ResultURL: resultURL,
 		})
 		if err == nil && pay.CashierURL != "" {
@@ -346,6 +348,24 @@ func (s *Server) handleCodeSubmit() http.Handler {
 			again(l.T("err_refused", "reason", entrypay.ErrorMessage(err)))
 		}
 	})
+}
+
+// noteOf is the customer's optional note: one line of printable text, at most 64
+// characters.
+func noteOf(r *http.Request) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range strings.TrimSpace(r.PostFormValue("note")) {
+		if n == 64 {
+			break
+		}
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		b.WriteRune(c)
+		n++
+	}
+	return b.String()
 }
 
 // chosenAmount is the code's fixed amount, a preset button, or the typed amount.

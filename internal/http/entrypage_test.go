@@ -123,7 +123,7 @@ func TestAmountPage(t *testing.T) {
 		}
 
 		// A good amount goes to the cashier; the same form twice is one payment.
-		form := url.Values{"token": {tok}, "lang": {"en"}, "amount": {"12,5"}}
+		form := url.Values{"token": {tok}, "lang": {"en"}, "amount": {"12,5"}, "note": {"Table 5\n<b>x</b>"}}
 		status, hdr, _ = h.page(t, "POST", path, hkUA, "", form)
 		cashier := hdr.Get("Location")
 		if status != http.StatusSeeOther || !strings.HasPrefix(cashier, h.url+"/sandbox/cashier/") {
@@ -133,7 +133,7 @@ func TestAmountPage(t *testing.T) {
 			t.Fatalf("double submit went to %s, not %s", hdr.Get("Location"), cashier)
 		}
 		p, _, err := h.gw.Payment(context.Background(), h.merchant, entrypay.PaymentRef{RequestID: tok})
-		if err != nil || p.Amount != (entrypay.Amount{Value: 1250, Currency: "HKD"}) || p.EntryCode != sh.code.Value || p.Wallet != "ALIPAY_HK" || p.UserAgent != hkUA {
+		if err != nil || p.Amount != (entrypay.Amount{Value: 1250, Currency: "HKD"}) || p.EntryCode != sh.code.Value || p.Wallet != "ALIPAY_HK" || p.UserAgent != hkUA || p.OrderDescription != "Noodle Bar: Table 5 <b>x</b>" {
 			t.Fatalf("payment = %+v, %v", p, err)
 		}
 
