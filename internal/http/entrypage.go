@@ -310,6 +310,13 @@ func (s *Server) handleCodeSubmit() http.Handler {
 			again(l.T("err_again"))
 			return
 		}
+		if !s.pages.allow(clientIP(r), s.cfg.Now()) {
+			w.Header().Set("Retry-After", "10")
+			p := s.basePage(r, cp, wallet, lang)
+			p.Title, p.Error = l.T("err_busy"), l.T("err_busy")
+			s.render(w, r, http.StatusTooManyRequests, "error", p)
+			return
+		}
 		amount, err := s.chosenAmount(cp, r)
 		if err != nil {
 			again(s.amountMessage(l, err, cp, wallet, lang))

@@ -21,6 +21,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/entrypay/entrypay"
+	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/sandbox"
 )
 
@@ -430,5 +431,23 @@ func TestGoldenPages(t *testing.T) {
 		if got != string(want) {
 			t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", name, file, got)
 		}
+	}
+}
+
+func TestPageRateLimit(t *testing.T) {
+	h := newHarness(t, "sqlite", func(c *ephttp.Config) { c.PageLimit, c.PageBurst = 0.001, 2 })
+	sh := h.shop(t, "Central", nil, entrypay.Amount{})
+	path := "/c/" + sh.code.Value
+	var statuses []int
+	for range 4 {
+		_, _, page := h.page(t, "GET", path+"?lang=en", hkUA, "", nil)
+		status, _, body := h.page(t, "POST", path, hkUA, "", url.Values{"token": {token(t, page)}, "lang": {"en"}, "amount": {"5"}})
+		statuses = append(statuses, status)
+		if status == http.StatusTooManyRequests && !strings.Contains(body, "Too many attempts") {
+			t.Fatalf("429 page: %s", body)
+		}
+	}
+	if statuses[0] != http.StatusSeeOther || statuses[1] != http.StatusSeeOther || statuses[2] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v, want two payments then 429", statuses)
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -150,4 +153,47 @@ func (s *Server) handleNotFound() http.Handler {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte("not found\n"))
 	})
+}
+
+// visitorLimits rate-limits callers who have no client id (customers on the hosted pages)
+// by address, forgetting addresses idle for ten minutes so that the table cannot grow
+// without bound. The limits are generous: many phones share one carrier-grade NAT address.
+type visitorLimits struct {
+	mu     sync.Mutex
+	limit  rate.Limit
+	burst  int
+	byAddr map[string]*visitor
+}
+
+type visitor struct {
+	limiter *rate.Limiter
+	seen    time.Time
+}
+
+const maxVisitors = 10000
+
+func newVisitorLimits(limit rate.Limit, burst int) *visitorLimits {
+	return &visitorLimits{limit: limit, burst: burst, byAddr: map[string]*visitor{}}
+}
+
+func (v *visitorLimits) allow(addr string, now time.Time) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.byAddr) >= maxVisitors {
+		for a, vis := range v.byAddr {
+			if now.Sub(vis.seen) > 10*time.Minute {
+				delete(v.byAddr, a)
+			}
+		}
+	}
+	vis, ok := v.byAddr[addr]
+	if !ok {
+		if len(v.byAddr) >= maxVisitors {
+			return false // full of active visitors: an attack, not customers
+		}
+		vis = &visitor{limiter: rate.NewLimiter(v.limit, v.burst)}
+		v.byAddr[addr] = vis
+	}
+	vis.seen = now
+	return vis.limiter.AllowN(now, 1)
 }

@@ -45,6 +45,10 @@ type Config struct {
 	// RateLimit and RateBurst limit each client id (50/s, burst 100).
 	RateLimit rate.Limit
 	RateBurst int
+	// PageLimit and PageBurst limit payment submissions on the hosted pages per customer
+	// address (1/s, burst 30).
+	PageLimit rate.Limit
+	PageBurst int
 	// AlipayNotify receives Alipay+ notifications per network ("live", "sandbox").
 	AlipayNotify map[string]http.Handler
 	// Sandbox, when set, is served under /sandbox/.
@@ -71,6 +75,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	limits  sync.Map // client id → *rate.Limiter
+	pages   *visitorLimits
 	cat     *i18n.Catalog
 	handler http.Handler
 }
@@ -95,6 +100,12 @@ func NewServer(cfg Config) *Server {
 	if cfg.RateBurst <= 0 {
 		cfg.RateBurst = int(cfg.RateLimit) * 2
 	}
+	if cfg.PageLimit <= 0 {
+		cfg.PageLimit, cfg.PageBurst = 1, 30
+	}
+	if cfg.PageBurst <= 0 {
+		cfg.PageBurst = 1
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -105,7 +116,7 @@ func NewServer(cfg Config) *Server {
 	if err != nil {
 		panic(err) // the catalog is embedded: a broken one never passes the tests
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cat: cat}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cat: cat, pages: newVisitorLimits(cfg.PageLimit, cfg.PageBurst)}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
 	s.handler = s.observe(mux)
