@@ -43,6 +43,15 @@ func (g *Gateway) closeExpired(ctx context.Context, side WalletSide, p *Payment)
 		g.log.WarnContext(ctx, "cancel of expired payment gave no answer", "payment", p.ID, "err", werr)
 		return g.cfg.WatchMax, nil
 	}
+	if werr != nil && walletErr.Code != ENotFound {
+		// The wallet side refused to cancel: perhaps because the customer paid after all.
+		// Ask once more before closing, so that a paid payment is not closed and then
+		// reversed.
+		if res, err := side.InquirePayment(ctx, p); err == nil && res.Status == PaymentSuccess {
+			res.PaymentID = p.ID
+			return 0, g.ApplyWalletResult(ctx, res)
+		}
+	}
 	now := g.now()
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
 		cur, err := tx.Payment(ctx, PaymentQuery{ID: p.ID, ForUpdate: true})

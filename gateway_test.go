@@ -45,8 +45,10 @@ type fakeWallet struct {
 	inquiryErr error
 	cancelErr  error
 	cancels    int
-	refundErr  error
-	refunds    []string
+	// afterCancel runs (under the lock) after each cancel, to change later answers.
+	afterCancel func()
+	refundErr   error
+	refunds     []string
 }
 
 func (w *fakeWallet) Pay(_ context.Context, p *entrypay.Payment, _ *entrypay.Merchant) (entrypay.WalletPayment, error) {
@@ -77,6 +79,9 @@ func (w *fakeWallet) CancelPayment(context.Context, *entrypay.Payment) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cancels++
+	if w.afterCancel != nil {
+		w.afterCancel()
+	}
 	return w.cancelErr
 }
 
@@ -790,4 +795,31 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestExpiryRefusedCancel: at expiry the wallet side refuses to cancel because the
+// customer paid at the last moment; the payment becomes SUCCESS, not closed.
+func TestExpiryRefusedCancel(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		p := e.pay(t, "last-moment", 600)
+		e.clock.Advance(11 * time.Minute)
+		e.wallet.set(func(w *fakeWallet) {
+			w.cancelErr = entrypay.Errorf(entrypay.EStatusInvalid, "paid")
+			w.inquiryErr = nil
+		})
+		// The first inquiry of the watch still says PROCESSING; the one after the refused
+		// cancel says SUCCESS.
+		calls := 0
+		e.wallet.set(func(w *fakeWallet) { w.inquiry = entrypay.WalletResult{Status: entrypay.PaymentProcessing} })
+		e.wallet.set(func(w *fakeWallet) {
+			w.afterCancel = func() { w.inquiry = entrypay.WalletResult{Status: entrypay.PaymentSuccess, Amount: p.Amount}; calls++ }
+		})
+		if wait, err := e.gw.WatchPayment(ctx, p.ID); err != nil || wait != 0 {
+			t.Fatalf("WatchPayment = %v, %v", wait, err)
+		}
+		if got := e.get(t, p.ID); got.Status != entrypay.PaymentSuccess || calls != 1 {
+			t.Fatalf("status %s (cancel calls %d), want SUCCESS", got.Status, calls)
+		}
+	})
 }
