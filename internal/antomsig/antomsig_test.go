@@ -282,3 +282,27 @@ func mustRead(name string) string {
 	}
 	return string(data)
 }
+
+func BenchmarkSign(b *testing.B) {
+	key, err := ParsePrivateKey([]byte(mustRead("testdata/key_pkcs8.pem")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	content := []byte(mustRead("testdata/content.txt"))
+	for b.Loop() {
+		if _, err := Sign(key, content); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	key, _ := ParsePrivateKey([]byte(mustRead("testdata/key_pkcs8.pem")))
+	content := []byte(mustRead("testdata/content.txt"))
+	sig, _ := Sign(key, content)
+	for b.Loop() {
+		if err := Verify(&key.PublicKey, content, sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
