@@ -69,13 +69,49 @@ type Tx interface {
 	InsertPaymentEvent(ctx context.Context, e *PaymentEvent) error
 	PaymentEvents(ctx context.Context, paymentID string) ([]*PaymentEvent, error)
 
+	// EachPayment calls fn for every payment, oldest first (for verification).
+	EachPayment(ctx context.Context, fn func(*Payment) error) error
+
 	Refund(ctx context.Context, q RefundQuery) (*Refund, error)
 	RefundsOfPayment(ctx context.Context, paymentID string) ([]*Refund, error)
 	InsertRefund(ctx context.Context, r *Refund) (inserted bool, err error)
 	UpdateRefund(ctx context.Context, r *Refund) error
 
+	// InsertJournalEntry stores e and adds its postings to the balance rows, locking
+	// those rows in a fixed order so that concurrent postings never deadlock.
 	InsertJournalEntry(ctx context.Context, e *JournalEntry) error
 	JournalEntries(ctx context.Context, paymentID string) ([]*JournalEntry, error)
+	// EntriesOfBatch returns a settlement batch's entries in creation order.
+	EntriesOfBatch(ctx context.Context, batchID string) ([]*JournalEntry, error)
+	// EntriesOfClearingDate returns a clearing day's entries in creation order.
+	EntriesOfClearingDate(ctx context.Context, date string) ([]*JournalEntry, error)
+	// EachJournalEntry calls fn for every entry in creation order (for verification).
+	EachJournalEntry(ctx context.Context, fn func(*JournalEntry) error) error
+	// Balances returns the balance rows; PostingSums the same sums computed from the
+	// postings themselves, for comparison.
+	Balances(ctx context.Context) ([]Balance, error)
+	PostingSums(ctx context.Context) ([]Balance, error)
+	// Balance returns one account's balance in one currency (0 when it has none).
+	Balance(ctx context.Context, account, currency string) (int64, error)
+
+	InsertRates(ctx context.Context, rates []Rate) error
+	// LatestRates returns the newest rate of every pair.
+	LatestRates(ctx context.Context) ([]Rate, error)
+	// Pricing returns a merchant's pricing; ErrNotFound when none was set.
+	Pricing(ctx context.Context, merchantID string) (*Pricing, error)
+	PutPricing(ctx context.Context, p *Pricing) error
+
+	// EnsureBatch inserts b unless a batch with its id exists.
+	EnsureBatch(ctx context.Context, b *SettlementBatch) error
+	Batch(ctx context.Context, id string, forUpdate bool) (*SettlementBatch, error)
+	// Batches lists batches of a clearing day (or all when date is ""), optionally of one
+	// merchant.
+	Batches(ctx context.Context, merchantID, clearingDate string) ([]*SettlementBatch, error)
+	UpdateBatch(ctx context.Context, b *SettlementBatch) error
+
+	// RecordWalletFile remembers an imported wallet-side file by name and content hash;
+	// inserted is false when the same name was imported before.
+	RecordWalletFile(ctx context.Context, name, hash string, importedAt time.Time) (inserted bool, err error)
 
 	Notification(ctx context.Context, id string, forUpdate bool) (*Notification, error)
 	NotificationsOfPayment(ctx context.Context, paymentID string) ([]*Notification, error)

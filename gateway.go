@@ -37,6 +37,12 @@ type Config struct {
 	WatchMax   time.Duration
 	// RefundRetry is when a refund with an unknown outcome is first retried (30 s).
 	RefundRetry time.Duration
+
+	// FX prices currency conversions for merchants settled in another currency; without
+	// it such payments are refused.
+	FX FX
+	// Clearing sets the clearing day and the payout date (Alipay+'s: UTC+8, T+1).
+	Clearing Clearing
 }
 
 // Gateway is the payment engine: it applies the rules, keeps the books and talks to the
@@ -62,6 +68,9 @@ func NewGateway(cfg Config) *Gateway {
 	def(&cfg.RefundRetry, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Clearing.Location == nil {
+		cfg.Clearing = DefaultClearing
 	}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = cfg.Live

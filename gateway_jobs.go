@@ -140,6 +140,7 @@ func (g *Gateway) ReverseLateSuccess(ctx context.Context, paymentID string) erro
 			return err
 		}
 		entry := transfer(EntryLateSuccessBack, lateSuccessSuspense(cur.Network), walletReceivable(cur.Network), cur.Amount)
+		entry.ClearingDate = g.cfg.Clearing.Date(now)
 		if err := g.post(ctx, tx, entry, cur.ID, "", now); err != nil {
 			return err
 		}

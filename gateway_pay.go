@@ -175,6 +175,17 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 				return err
 			}
 		}
+		// A repeat finds the first payment before anything is priced for a new one.
+		switch prev, err := tx.Payment(ctx, PaymentQuery{MerchantID: m.ID, RequestID: in.RequestID}); {
+		case err == nil:
+			existing = prev
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if err := g.lockSettlement(ctx, tx, p, now); err != nil {
+			return err
+		}
 		inserted, err := tx.InsertPayment(ctx, p)
 		if err != nil {
 			return err
@@ -189,6 +200,9 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 		return tx.Enqueue(ctx, Job{Kind: JobWatchPayment, Subject: p.ID, RunAt: now.Add(g.cfg.WatchFirst)})
 	})
 	if err != nil {
+		if _, ok := errors.AsType[*Error](err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("record payment: %w", err)
 	}
 	if existing != nil {
@@ -346,8 +360,7 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 				}
 				p.CustomerAmount, p.PaymentQuote = res.CustomerAmount, res.Quote
 				p.ResultCode, p.ResultMessage = "SUCCESS", "success"
-				entry := transfer(EntryPayment, walletReceivable(p.Network), merchantPayable(p.MerchantID), p.Amount)
-				if err := g.post(ctx, tx, entry, p.ID, "", now); err != nil {
+				if err := g.bookPayment(ctx, tx, p, now); err != nil {
 					return err
 				}
 			} else {
@@ -371,6 +384,7 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 				return err
 			}
 			entry := transfer(EntryLateSuccess, walletReceivable(p.Network), lateSuccessSuspense(p.Network), p.Amount)
+			entry.ClearingDate = g.cfg.Clearing.Date(now)
 			if err := g.post(ctx, tx, entry, p.ID, "", now); err != nil {
 				return err
 			}

@@ -99,6 +99,9 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 			CreatedAt:         now,
 			UpdatedAt:         now,
 		}
+		if err := g.priceRefund(ctx, tx, p, r, total.Value); err != nil {
+			return err
+		}
 		inserted, err := tx.InsertRefund(ctx, r)
 		if err != nil {
 			return err
@@ -109,6 +112,9 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 				return err
 			}
 			return g.sameRefund(ctx, tx, existing, in, &r, &p)
+		}
+		if err := g.reserveRefund(ctx, tx, p, r, now); err != nil {
+			return err
 		}
 		if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRefund, Detail: fmt.Sprintf("refund %s of %s requested", r.ID, r.Amount)}); err != nil {
 			return err
@@ -168,8 +174,7 @@ func (g *Gateway) sendRefund(ctx context.Context, p *Payment, r *Refund) (*Refun
 				cur.RefundedAt = wr.RefundedAt.UTC().Truncate(time.Microsecond)
 			}
 			cur.ResultCode, cur.ResultMessage = "SUCCESS", "success"
-			entry := transfer(EntryRefund, merchantPayable(p.MerchantID), walletReceivable(p.Network), cur.Amount)
-			if err := g.post(ctx, tx, entry, p.ID, cur.ID, now); err != nil {
+			if err := g.bookRefund(ctx, tx, p, cur, now); err != nil {
 				return err
 			}
 		case errors.As(werr, &walletErr) && !errors.Is(werr, ErrWalletNoAnswer):
@@ -177,6 +182,9 @@ func (g *Gateway) sendRefund(ctx context.Context, p *Payment, r *Refund) (*Refun
 				return err
 			}
 			cur.ResultCode, cur.ResultMessage = string(walletErr.Code), walletErr.Message
+			if err := g.releaseRefund(ctx, tx, p, cur, now); err != nil {
+				return err
+			}
 		default:
 			return tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventWalletNoAnswer, Detail: fmt.Sprintf("refund %s: %v", r.ID, werr)})
 		}
@@ -287,8 +295,7 @@ func (g *Gateway) markCancelled(ctx context.Context, tx Tx, p *Payment, now time
 	case PaymentCancelled, PaymentFail:
 		return nil
 	case PaymentSuccess:
-		entry := transfer(EntryCancelReversal, merchantPayable(p.MerchantID), walletReceivable(p.Network), p.Amount)
-		if err := g.post(ctx, tx, entry, p.ID, "", now); err != nil {
+		if err := g.reverseBooking(ctx, tx, p, now); err != nil {
 			return err
 		}
 	}

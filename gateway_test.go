@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/fx"
 	"github.com/entrypay/entrypay/internal/testdb"
 )
 
@@ -158,7 +159,7 @@ func setup(t *testing.T, kind string) *env {
 	}
 	detect := map[string]string{hkUA: "ALIPAY_HK", "AlipayConnect": "CONNECT_WALLET"}
 	e.gw = entrypay.NewGateway(entrypay.Config{
-		DB: e.db.Store, Live: e.wallet, Notifier: e.notifier, Now: e.clock.Now,
+		DB: e.db.Store, Live: e.wallet, Notifier: e.notifier, Now: e.clock.Now, FX: &fx.Engine{},
 		DetectWallet: func(ua string) (string, bool) { w, ok := detect[ua]; return w, ok },
 	})
 	ctx := context.Background()

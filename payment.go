@@ -101,6 +101,16 @@ type Payment struct {
 	PaymentQuote   *Quote
 	LateSuccess    string
 
+	// SettlementAmount is what the merchant is credited in its settlement currency before
+	// fees (Antom's grossSettlementAmount), at SettlementQuote, which is taken when the
+	// payment is created, guaranteed until it expires and locked when it succeeds. With
+	// no conversion the quote is nil and SettlementAmount equals Amount.
+	SettlementAmount Amount
+	SettlementQuote  *Quote
+	// Fee is what entrypay charges for the payment, in the settlement currency; set at
+	// success.
+	Fee Amount
+
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	ExpiresAt   time.Time

@@ -29,9 +29,14 @@ type Refund struct {
 	ResultCode        string
 	ResultMessage     string
 	WalletRefundID    string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	RefundedAt        time.Time
+	// SettlementAmount is what the refund takes from the merchant in the settlement
+	// currency, at the payment's locked quote; FeeReturned is the part of the payment's fee
+	// given back with it. Both are fixed when the refund is created.
+	SettlementAmount Amount
+	FeeReturned      Amount
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	RefundedAt       time.Time
 }
 
 func (r *Refund) moveTo(to RefundStatus, at time.Time) error {

@@ -42,6 +42,15 @@ func QuoteOf(q *entrypay.Quote) *Quote {
 	}
 }
 
+// settlementOf gives grossSettlementAmount and settlementQuote: present only when the
+// merchant is settled in another currency than it was paid in, as Antom does.
+func settlementOf(amount entrypay.Amount, q *entrypay.Quote) (*Amount, *Quote) {
+	if q == nil || amount.Currency == "" {
+		return nil, nil
+	}
+	return AmountOf(amount), QuoteOf(q)
+}
+
 // PayResponseOf is the answer to pay for a payment the wallet side has accepted.
 func PayResponseOf(p *entrypay.Payment) PayResponse {
 	r := PayResponse{
@@ -52,6 +61,7 @@ func PayResponseOf(p *entrypay.Payment) PayResponse {
 		PaymentCreateTime: FormatTime(p.CreatedAt),
 		PaymentExpiryTime: FormatTime(p.ExpiresAt),
 	}
+	r.GrossSettlementAmount, r.SettlementQuote = settlementOf(p.SettlementAmount, p.SettlementQuote)
 	if p.CashierURL != "" {
 		r.RedirectActionForm = &RedirectActionForm{Method: "GET", RedirectURL: p.CashierURL}
 	}
@@ -81,6 +91,7 @@ func InquiryPaymentResponseOf(p *entrypay.Payment, refunds []*entrypay.Refund) I
 		PaymentMethodType: "CONNECT_WALLET",
 		PspCustomerInfo:   pspCustomerInfo(p),
 	}
+	r.GrossSettlementAmount, r.SettlementQuote = settlementOf(p.SettlementAmount, p.SettlementQuote)
 	if p.Status != entrypay.PaymentProcessing {
 		r.PaymentResultCode, r.PaymentResultMessage = p.ResultCode, p.ResultMessage
 	}
@@ -128,9 +139,10 @@ func CancelResponseOf(p *entrypay.Payment) CancelResponse {
 	return CancelResponse{Result: Success, PaymentID: p.ID, PaymentRequestID: p.RequestID, CancelTime: FormatTime(p.CancelledAt)}
 }
 
-// RefundResponseOf is the answer to a successful refund.
-func RefundResponseOf(rf *entrypay.Refund) RefundResponse {
-	return RefundResponse{
+// RefundResponseOf is the answer to a successful refund; q is the payment's settlement
+// quote, nil when there was no conversion.
+func RefundResponseOf(rf *entrypay.Refund, q *entrypay.Quote) RefundResponse {
+	r := RefundResponse{
 		Result:          Success,
 		RefundRequestID: rf.RequestID,
 		RefundID:        rf.ID,
@@ -138,11 +150,14 @@ func RefundResponseOf(rf *entrypay.Refund) RefundResponse {
 		RefundAmount:    AmountOf(rf.Amount),
 		RefundTime:      FormatTime(rf.RefundedAt),
 	}
+	r.GrossSettlementAmount, r.SettlementQuote = settlementOf(rf.SettlementAmount, q)
+	return r
 }
 
-// InquiryRefundResponseOf is the answer to inquiryRefund.
-func InquiryRefundResponseOf(rf *entrypay.Refund) InquiryRefundResponse {
-	return InquiryRefundResponse{
+// InquiryRefundResponseOf is the answer to inquiryRefund; q is the payment's settlement
+// quote, nil when there was no conversion.
+func InquiryRefundResponseOf(rf *entrypay.Refund, q *entrypay.Quote) InquiryRefundResponse {
+	r := InquiryRefundResponse{
 		Result:          Success,
 		RefundID:        rf.ID,
 		RefundRequestID: rf.RequestID,
@@ -150,6 +165,8 @@ func InquiryRefundResponseOf(rf *entrypay.Refund) InquiryRefundResponse {
 		RefundTime:      FormatTime(rf.RefundedAt),
 		RefundStatus:    string(rf.Status),
 	}
+	r.GrossSettlementAmount, r.SettlementQuote = settlementOf(rf.SettlementAmount, q)
+	return r
 }
 
 // NotificationOf is the notifyPayment message for a final payment: result S for a
@@ -165,6 +182,7 @@ func NotificationOf(p *entrypay.Payment) NotifyPaymentRequest {
 		PaymentMethodType: "CONNECT_WALLET",
 		PspCustomerInfo:   pspCustomerInfo(p),
 	}
+	n.GrossSettlementAmount, n.SettlementQuote = settlementOf(p.SettlementAmount, p.SettlementQuote)
 	if p.Status == entrypay.PaymentSuccess {
 		n.PaymentTime = FormatTime(p.PaidAt)
 		n.ActualPaymentAmount = AmountOf(p.CustomerAmount)

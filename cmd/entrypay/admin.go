@@ -13,6 +13,7 @@ import (
 
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/fx"
 )
 
 // withGateway opens the database named by dsn and hands a Gateway on it to fn.
@@ -22,7 +23,7 @@ func withGateway(ctx context.Context, dsn string, fn func(gw *entrypay.Gateway) 
 		return err
 	}
 	defer db.close()
-	return fn(entrypay.NewGateway(entrypay.Config{DB: db.store}))
+	return fn(entrypay.NewGateway(entrypay.Config{DB: db.store, FX: &fx.Engine{}}))
 }
 
 // printResult prints v as JSON with --json, or as the text lines otherwise.

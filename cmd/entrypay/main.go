@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // clearing zones by name work on machines without a zone database
 )
 
 func main() {

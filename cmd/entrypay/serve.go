@@ -18,6 +18,7 @@ import (
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/internal/alipayplus"
 	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
 	"github.com/entrypay/entrypay/internal/sandbox"
@@ -45,6 +46,28 @@ type serveOptions struct {
 	maxSkew            time.Duration
 	notifySchedule     scheduleFlag
 	adminToken         string
+	clearingZone       string
+	clearingCutoff     time.Duration
+	valueDays          int
+}
+
+// clearing is the clearing cycle the flags describe; the flags were checked by parse.
+func (o *serveOptions) clearing() entrypay.Clearing {
+	loc, _ := parseZone(o.clearingZone)
+	return entrypay.Clearing{Location: loc, Cutoff: o.clearingCutoff, ValueDays: o.valueDays}
+}
+
+// parseZone reads a time zone as an offset ("+08:00") or an IANA name ("Asia/Hong_Kong").
+func parseZone(s string) (*time.Location, error) {
+	if t, err := time.Parse("-07:00", s); err == nil {
+		_, off := t.Zone()
+		return time.FixedZone("UTC"+s, off), nil
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: want an offset such as +08:00 or a name such as Asia/Hong_Kong", s)
+	}
+	return loc, nil
 }
 
 // scheduleFlag is a comma-separated list of durations: when each notification attempt
@@ -91,6 +114,9 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.DurationVar(&o.watchMax, "watch-max", time.Minute, "longest interval between inquiries")
 	fs.DurationVar(&o.maxSkew, "max-skew", 5*time.Minute, "largest accepted difference between Request-Time and the server clock")
 	fs.StringVar(&o.adminToken, "admin-token", envOr(getenv, "ENTRYPAY_ADMIN_TOKEN", ""), "operator token for the admin API under /admin/api/v1/ (env ENTRYPAY_ADMIN_TOKEN; no token: no admin API)")
+	fs.StringVar(&o.clearingZone, "clearing-zone", "+08:00", "time zone of the clearing day (offset or IANA name); Alipay+ clears in UTC+8")
+	fs.DurationVar(&o.clearingCutoff, "clearing-cutoff", 0, "time of day the clearing day ends, e.g. 22h (0: midnight)")
+	fs.IntVar(&o.valueDays, "value-days", 1, "N of T+N: days from the clearing day to the merchant payout")
 	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
 	fs.Var(&o.notifySchedule, "notify-schedule", "merchant notification attempts, each after the previous one (Antom's: 0s,2m,10m,10m,1h,2h,6h,15h)")
 }
@@ -102,12 +128,29 @@ func runServe(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
 	app, err := startApp(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "entrypay: listening on %s (public URL %s, database %s)\n", app.localURL, app.publicURL, redactDSN(o.dsn))
 	return app.wait(ctx)
+}
+
+// check refuses flag values that parse but make no sense.
+func (o *serveOptions) check() error {
+	if _, err := parseZone(o.clearingZone); err != nil {
+		return fmt.Errorf("--clearing-zone: %w", err)
+	}
+	if o.clearingCutoff < 0 || o.clearingCutoff >= 24*time.Hour {
+		return fmt.Errorf("--clearing-cutoff %s: want a time of day between 0 and 24h", o.clearingCutoff)
+	}
+	if o.valueDays < 0 || o.valueDays > 30 {
+		return fmt.Errorf("--value-days %d: want 0 to 30", o.valueDays)
+	}
+	return nil
 }
 
 // app is a running gateway: HTTP server, job workers, and the in-process sandbox.
@@ -256,9 +299,11 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 
 	walletTable := wallets.Builtin()
 	gw := entrypay.NewGateway(entrypay.Config{
-		DB:      db.store,
-		Live:    liveSide,
-		Sandbox: sandboxSide,
+		DB:       db.store,
+		FX:       &fx.Engine{},
+		Clearing: o.clearing(),
+		Live:     liveSide,
+		Sandbox:  sandboxSide,
 		Notifier: notify.New(notify.Config{
 			Key: gwKey, KeyVersion: gwKeyVersion, AllowPrivate: o.notifyAllowPrivate,
 		}),

@@ -375,7 +375,11 @@ func (s *Server) amsRefund(ctx context.Context, c amsCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ams.RefundResponseOf(rf), nil
+	q, err := s.settlementQuote(ctx, c.merchant, rf)
+	if err != nil {
+		return nil, err
+	}
+	return ams.RefundResponseOf(rf, q), nil
 }
 
 func (s *Server) amsInquiryRefund(ctx context.Context, c amsCall) (any, error) {
@@ -398,5 +402,21 @@ func (s *Server) amsInquiryRefund(ctx context.Context, c amsCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ams.InquiryRefundResponseOf(rf), nil
+	q, err := s.settlementQuote(ctx, c.merchant, rf)
+	if err != nil {
+		return nil, err
+	}
+	return ams.InquiryRefundResponseOf(rf, q), nil
+}
+
+// settlementQuote is the quote of a refund's payment when its settlement is converted.
+func (s *Server) settlementQuote(ctx context.Context, m *entrypay.Merchant, rf *entrypay.Refund) (*entrypay.Quote, error) {
+	if rf.SettlementAmount.Currency == "" || rf.SettlementAmount.Currency == rf.Amount.Currency {
+		return nil, nil
+	}
+	p, _, err := s.cfg.Payments.Payment(ctx, m, entrypay.PaymentRef{ID: rf.PaymentID})
+	if err != nil {
+		return nil, err
+	}
+	return p.SettlementQuote, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/alipayplus"
 	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
 	"github.com/entrypay/entrypay/internal/sandbox"
@@ -78,7 +79,7 @@ func newHarness(t testing.TB, kind string, opts ...func(*ephttp.Config)) *harnes
 		PeerKey: h.sb.PublicKey(), NotifyURL: srv.URL + "/alipayplus/sandbox/notifyPayment",
 	})
 	h.gw = entrypay.NewGateway(entrypay.Config{
-		DB: db.Store, Live: side, Sandbox: side,
+		DB: db.Store, Live: side, Sandbox: side, FX: &fx.Engine{},
 		Notifier:     notify.New(notify.Config{Key: gatewayKey, KeyVersion: 1, AllowPrivate: true}),
 		DetectWallet: wallets.Builtin().Detect,
 	})

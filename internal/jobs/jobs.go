@@ -45,6 +45,11 @@ type reverseArgs struct {
 
 func (reverseArgs) Kind() string { return string(entrypay.JobReverseLateSuccess) }
 
+// closeDayArgs asks for the settlement batches of every ended clearing day to be closed.
+type closeDayArgs struct{}
+
+func (closeDayArgs) Kind() string { return "close_settlement_days" }
+
 // Inserter is the part of a River client the Enqueuer needs: both the SQLite and the
 // database/sql PostgreSQL drivers give a *river.Client[*sql.Tx].
 type Inserter interface {
@@ -98,6 +103,7 @@ type Work interface {
 	WatchPayment(ctx context.Context, paymentID string) (time.Duration, error)
 	RetryRefund(ctx context.Context, refundID string) (time.Duration, error)
 	ReverseLateSuccess(ctx context.Context, paymentID string) error
+	CloseDue(ctx context.Context) error
 }
 
 // Workers returns the River workers for every job kind. schedule is the notification
@@ -108,6 +114,7 @@ func Workers(w Work, schedule []time.Duration) *river.Workers {
 	river.AddWorker(ws, &watchWorker{work: w})
 	river.AddWorker(ws, &refundWorker{work: w})
 	river.AddWorker(ws, &reverseWorker{work: w})
+	river.AddWorker(ws, &closeDayWorker{work: w})
 	return ws
 }
 
@@ -177,6 +184,19 @@ func (w *reverseWorker) Work(ctx context.Context, job *river.Job[reverseArgs]) e
 	return w.work.ReverseLateSuccess(ctx, job.Args.PaymentID)
 }
 
+type closeDayWorker struct {
+	river.WorkerDefaults[closeDayArgs]
+	work Work
+}
+
+func (w *closeDayWorker) Work(ctx context.Context, _ *river.Job[closeDayArgs]) error {
+	return w.work.CloseDue(ctx)
+}
+
+// settlementEvery is how often ended clearing days are looked for; closing is idempotent,
+// so running it often costs only a query.
+const settlementEvery = 10 * time.Minute
+
 // ClientConfig is the River configuration entrypay uses for a worker client.
 func ClientConfig(workers *river.Workers, log *slog.Logger, poll time.Duration) *river.Config {
 	if poll <= 0 {
@@ -189,6 +209,11 @@ func ClientConfig(workers *river.Workers, log *slog.Logger, poll time.Duration) 
 		FetchPollInterval: poll,
 		FetchCooldown:     min(poll/2, 100*time.Millisecond),
 		JobTimeout:        time.Minute,
+		// Only the elected leader schedules periodic jobs, so several nodes close each
+		// day once.
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(settlementEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return closeDayArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
 		// Keep finished jobs a while for investigation; the database is the record.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 	}

@@ -454,6 +454,7 @@ func (s *Sandbox) cancel(_ context.Context, clientID string, body []byte) any {
 			// Reversal: whatever refunds have not yet given back goes back now.
 			s.customers[p.wallet.Code].balance += p.charge - p.credited
 			p.credited = p.charge
+			s.recordReversalLocked(p)
 		}
 		// The cancel result overrides any outcome not yet delivered.
 		p.note.pending = false
@@ -538,6 +539,7 @@ func (s *Sandbox) refund(_ context.Context, clientID string, body []byte) any {
 		pspID:     p.wallet.PspID,
 	}
 	s.refunds[key(clientID, rf.requestID)] = rf
+	s.recordRefundLocked(p, rf)
 	s.log.Info("sandbox: refund", "paymentId", p.id, "refundId", rf.id, "amount", amount, "credit", credit)
 	return refundAnswer(rf)
 }

@@ -21,6 +21,15 @@
 //     next count calls (0 = until cleared) of pay, inquiryPayment, cancelPayment, refund or
 //     notify misbehave: timeout, http500, garbage, unknown, badsig or delay. GET lists the
 //     faults, DELETE clears them.
+//   - GET /settlements/{acquirer}/{date} and GET /settlements/{acquirer}/{date}/{file}: the
+//     names (a JSON list) and the contents (text/csv) of the acquirer's transaction detail
+//     and settlement files of one clearing day on Alipay+'s cycle (UTC+8, midnight to
+//     midnight; date YYYY-MM-DD or YYYYMMDD), one pair per currency. Unsigned and open to
+//     anyone, like the test APIs: Alipay+ hands them over by SFTP. ClearingFiles gives the
+//     same files for any cycle; TamperClearing and DropClearing make them disagree with the
+//     acquirer's books. The format is entrypay's, documented in internal/walletfiles: a
+//     PAYMENT line when a payment is paid, a REFUND when a refund succeeds, a CANCEL when a
+//     paid payment is cancelled, each on the clearing day of its own time.
 //   - GET /: an index of the wallets and of the latest payments.
 //
 // Each wallet has one sandbox customer with a balance in the wallet's currency; the customer

@@ -119,6 +119,7 @@ func (s *Sandbox) applyLocked(p *payment, outcome string) bool {
 		c.balance -= p.charge
 		p.status, p.resultCode, p.resultMsg = statusPaid, "SUCCESS", "success"
 		p.paidAt = now
+		s.recordPaidLocked(p)
 	case OutcomeBalanceNotEnough:
 		p.status, p.resultCode, p.resultMsg = statusFailed, outcome, "the customer's balance is not enough (simulated)"
 	case OutcomeVerificationFailed:

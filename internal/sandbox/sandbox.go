@@ -86,6 +86,9 @@ type Sandbox struct {
 	customers map[string]*customer
 	faults    map[string]*fault
 	retries   map[*payment]struct{} // payments whose notification awaits a retry
+	clearing  []clearingEntry       // settleable events, in the order they happened
+	tampered  map[string]int64      // TamperClearing: requestId → delta
+	dropped   map[string]bool       // DropClearing: requestIds left out of the files
 
 	// testHookWait, when set, is called when an answer starts being held back.
 	testHookWait func()
@@ -172,6 +175,8 @@ func New(cfg Config) *Sandbox {
 		customers: map[string]*customer{},
 		faults:    map[string]*fault{},
 		retries:   map[*payment]struct{}{},
+		tampered:  map[string]int64{},
+		dropped:   map[string]bool{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -235,6 +240,8 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("GET "+b+"/api/v1/faults", s.faultsAPI)
 	mux.HandleFunc("POST "+b+"/api/v1/faults", s.faultsAPI)
 	mux.HandleFunc("DELETE "+b+"/api/v1/faults", s.faultsAPI)
+	mux.HandleFunc("GET "+b+"/settlements/{acquirer}/{date}", s.settlementList)
+	mux.HandleFunc("GET "+b+"/settlements/{acquirer}/{date}/{file}", s.settlementFileGet)
 	mux.HandleFunc("GET "+b+"/{$}", s.indexPage)
 	return mux
 }

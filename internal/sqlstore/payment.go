@@ -23,6 +23,9 @@ var paymentCols = []string{
 	"quote_id", "quote_pair", "quote_price", "quote_start", "quote_expiry", "quote_guaranteed",
 	"late_success",
 	"created_at", "updated_at", "expires_at", "paid_at", "cancelled_at", "closed_at",
+	"settlement_amount_value", "settlement_amount_currency",
+	"squote_id", "squote_pair", "squote_price", "squote_start", "squote_expiry", "squote_guaranteed",
+	"fee_value", "fee_currency",
 }
 
 // A payment's quote lives in columns of its own; quote_id is NULL exactly when the
@@ -32,13 +35,26 @@ type quoteCols struct {
 	q  entrypay.Quote
 }
 
-func paymentArgs(p *entrypay.Payment) []any {
-	var quoteID sql.NullString
-	var q entrypay.Quote
-	if p.PaymentQuote != nil {
-		q = *p.PaymentQuote
-		quoteID = sql.NullString{String: q.ID, Valid: true}
+// quoteArgs gives a quote's column values: the id NULL for no quote.
+func quoteArgs(q *entrypay.Quote) (sql.NullString, entrypay.Quote) {
+	if q == nil {
+		return sql.NullString{}, entrypay.Quote{}
 	}
+	return sql.NullString{String: q.ID, Valid: true}, *q
+}
+
+// quote turns scanned quote columns back into a quote, nil when there was none.
+func (q *quoteCols) quote() *entrypay.Quote {
+	if !q.id.Valid {
+		return nil
+	}
+	q.q.ID = q.id.String
+	return &q.q
+}
+
+func paymentArgs(p *entrypay.Payment) []any {
+	quoteID, q := quoteArgs(p.PaymentQuote)
+	squoteID, sq := quoteArgs(p.SettlementQuote)
 	return []any{
 		p.ID, p.MerchantID, p.RequestID, p.Amount.Value, p.Amount.Currency, string(p.Status),
 		p.ResultCode, p.ResultMessage,
@@ -51,10 +67,13 @@ func paymentArgs(p *entrypay.Payment) []any {
 		quoteID, q.Pair, q.Price, micros(q.Start), micros(q.Expiry), q.Guaranteed,
 		p.LateSuccess,
 		micros(p.CreatedAt), micros(p.UpdatedAt), micros(p.ExpiresAt), micros(p.PaidAt), micros(p.CancelledAt), micros(p.ClosedAt),
+		p.SettlementAmount.Value, p.SettlementAmount.Currency,
+		squoteID, sq.Pair, sq.Price, micros(sq.Start), micros(sq.Expiry), sq.Guaranteed,
+		p.Fee.Value, p.Fee.Currency,
 	}
 }
 
-func paymentDest(p *entrypay.Payment, q *quoteCols) []any {
+func paymentDest(p *entrypay.Payment, q, sq *quoteCols) []any {
 	return []any{
 		&p.ID, &p.MerchantID, &p.RequestID, &p.Amount.Value, &p.Amount.Currency, (*string)(&p.Status),
 		&p.ResultCode, &p.ResultMessage,
@@ -67,6 +86,9 @@ func paymentDest(p *entrypay.Payment, q *quoteCols) []any {
 		&q.id, &q.q.Pair, &q.q.Price, timeCol{&q.q.Start}, timeCol{&q.q.Expiry}, &q.q.Guaranteed,
 		&p.LateSuccess,
 		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt}, timeCol{&p.CancelledAt}, timeCol{&p.ClosedAt},
+		&p.SettlementAmount.Value, &p.SettlementAmount.Currency,
+		&sq.id, &sq.q.Pair, &sq.q.Price, timeCol{&sq.q.Start}, timeCol{&sq.q.Expiry}, &sq.q.Guaranteed,
+		&p.Fee.Value, &p.Fee.Currency,
 	}
 }
 
@@ -78,14 +100,11 @@ var (
 
 func scanPayment(r scanner) (*entrypay.Payment, error) {
 	var p entrypay.Payment
-	var q quoteCols
-	if err := r.Scan(paymentDest(&p, &q)...); err != nil {
+	var q, sq quoteCols
+	if err := r.Scan(paymentDest(&p, &q, &sq)...); err != nil {
 		return nil, err
 	}
-	if q.id.Valid {
-		q.q.ID = q.id.String
-		p.PaymentQuote = &q.q
-	}
+	p.PaymentQuote, p.SettlementQuote = q.quote(), sq.quote()
 	return &p, nil
 }
 
@@ -193,4 +212,28 @@ func (t *tx) PaymentEvents(ctx context.Context, paymentID string) ([]*entrypay.P
 		return nil, fmt.Errorf("sqlstore: events of payment %s: %w", paymentID, err)
 	}
 	return evs, nil
+}
+
+// EachPayment calls fn for every payment in (created_at, id) order, a page at a time.
+func (t *tx) EachPayment(ctx context.Context, fn func(*entrypay.Payment) error) error {
+	const page = 500
+	var lastAt int64
+	lastID := ""
+	for {
+		list, err := queryAll(ctx, t, scanPayment,
+			selectPaymentSQL+" WHERE created_at > $1 OR (created_at = $1 AND id > $2) ORDER BY created_at, id LIMIT $3", lastAt, lastID, page)
+		if err != nil {
+			return fmt.Errorf("sqlstore: payments: %w", err)
+		}
+		for _, p := range list {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		if len(list) < page {
+			return nil
+		}
+		last := list[len(list)-1]
+		lastAt, lastID = micros(last.CreatedAt), last.ID
+	}
 }

@@ -11,6 +11,7 @@ var refundCols = []string{
 	"id", "payment_id", "merchant_id", "request_id", "reference_refund_id",
 	"amount_value", "amount_currency", "reason", "status", "result_code", "result_message",
 	"wallet_refund_id", "created_at", "updated_at", "refunded_at",
+	"settlement_amount_value", "settlement_amount_currency", "fee_returned_value", "fee_returned_currency",
 }
 
 func refundArgs(r *entrypay.Refund) []any {
@@ -18,6 +19,7 @@ func refundArgs(r *entrypay.Refund) []any {
 		r.ID, r.PaymentID, r.MerchantID, r.RequestID, r.ReferenceRefundID,
 		r.Amount.Value, r.Amount.Currency, r.Reason, string(r.Status), r.ResultCode, r.ResultMessage,
 		r.WalletRefundID, micros(r.CreatedAt), micros(r.UpdatedAt), micros(r.RefundedAt),
+		r.SettlementAmount.Value, r.SettlementAmount.Currency, r.FeeReturned.Value, r.FeeReturned.Currency,
 	}
 }
 
@@ -26,6 +28,7 @@ func refundDest(r *entrypay.Refund) []any {
 		&r.ID, &r.PaymentID, &r.MerchantID, &r.RequestID, &r.ReferenceRefundID,
 		&r.Amount.Value, &r.Amount.Currency, &r.Reason, (*string)(&r.Status), &r.ResultCode, &r.ResultMessage,
 		&r.WalletRefundID, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.RefundedAt},
+		&r.SettlementAmount.Value, &r.SettlementAmount.Currency, &r.FeeReturned.Value, &r.FeeReturned.Currency,
 	}
 }
 

@@ -20,7 +20,7 @@ func TestColumns(t *testing.T) {
 		{"merchant_keys", merchantKeyCols, merchantKeyArgs(&entrypay.MerchantKey{}), merchantKeyDest(&entrypay.MerchantKey{})},
 		{"stores", storeCols, storeArgs(&entrypay.Store{}), storeDest(&entrypay.Store{})},
 		{"gateway_keys", gatewayKeyCols, gatewayKeyArgs(&entrypay.GatewayKey{}), gatewayKeyDest(&entrypay.GatewayKey{})},
-		{"payments", paymentCols, paymentArgs(&entrypay.Payment{}), paymentDest(&entrypay.Payment{}, &q)},
+		{"payments", paymentCols, paymentArgs(&entrypay.Payment{}), paymentDest(&entrypay.Payment{}, &q, &q)},
 		{"payment_events", paymentEventCols, paymentEventArgs(&entrypay.PaymentEvent{}), paymentEventDest(&entrypay.PaymentEvent{})},
 		{"refunds", refundCols, refundArgs(&entrypay.Refund{}), refundDest(&entrypay.Refund{})},
 		{"journal_entries", journalEntryCols, journalEntryArgs(&entrypay.JournalEntry{}), journalEntryDest(&entrypay.JournalEntry{})},

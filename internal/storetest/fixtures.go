@@ -114,6 +114,9 @@ func fullPayment(p *entrypay.Payment) {
 	p.WalletCustomerID = "cust-9"
 	p.CustomerAmount = entrypay.Amount{Value: math.MaxInt64, Currency: "JPY"}
 	p.PaymentQuote = &entrypay.Quote{ID: "q-1", Pair: "HKD/JPY", Price: "19.2834567", Start: at(1), Expiry: at(60), Guaranteed: true}
+	p.SettlementAmount = entrypay.Amount{Value: 160, Currency: "USD"}
+	p.SettlementQuote = &entrypay.Quote{ID: "q-2", Pair: "HKD/USD", Price: "0.12812345", Start: at(2), Expiry: at(61), Guaranteed: true}
+	p.Fee = entrypay.Amount{Value: 4, Currency: "USD"}
 	p.LateSuccess = entrypay.LateSuccessReversed
 	p.UpdatedAt = at(5)
 	p.PaidAt = at(3)
@@ -147,6 +150,8 @@ func fullRefund(r *entrypay.Refund) {
 	r.WalletRefundID = "2026030110000000002"
 	r.UpdatedAt = at(11)
 	r.RefundedAt = at(11)
+	r.SettlementAmount = entrypay.Amount{Value: 64, Currency: "USD"}
+	r.FeeReturned = entrypay.Amount{Value: 2, Currency: "USD"}
 }
 
 func newEntry(paymentID string, opts ...func(*entrypay.JournalEntry)) *entrypay.JournalEntry {
@@ -169,6 +174,8 @@ func newEntry(paymentID string, opts ...func(*entrypay.JournalEntry)) *entrypay.
 func fullEntry(e *entrypay.JournalEntry) {
 	e.Kind = entrypay.EntryRefund
 	e.RefundID = "ref_1"
+	e.BatchID = "stl_20261126_HKD_m"
+	e.ClearingDate = "2026-11-26"
 	e.Postings = []entrypay.Posting{
 		{Account: "z:last-name-first", Amount: entrypay.Amount{Value: math.MinInt64 + 1, Currency: "USD"}},
 		{Account: "a:first-name-last", Amount: entrypay.Amount{Value: math.MaxInt64, Currency: "USD"}},

@@ -118,6 +118,13 @@ func Run(t *testing.T, e Engine) {
 		{"ForUpdate", testForUpdate},
 		{"EntryCodes", testEntryCodes},
 		{"Branding", testBranding},
+		{"Balances", testBalances},
+		{"BalancesConcurrent", testBalancesConcurrent},
+		{"Rates", testRates},
+		{"Pricing", testPricing},
+		{"Batches", testBatches},
+		{"WalletFiles", testWalletFiles},
+		{"EntryQueries", testEntryQueries},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
