@@ -99,8 +99,10 @@ func (g *Gateway) side(network string) WalletSide {
 	return g.cfg.Live
 }
 
-func networkFor(m *Merchant) string {
-	if m.Sandbox() {
+// networkFor is the network a merchant's payments travel on: the sandbox for sandbox
+// merchants, and for everyone when no other wallet side is configured.
+func (g *Gateway) networkFor(m *Merchant) string {
+	if m.Sandbox() || g.cfg.Live == g.cfg.Sandbox {
 		return NetworkSandbox
 	}
 	return NetworkAlipayPlus

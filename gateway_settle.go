@@ -92,8 +92,17 @@ func batchFigures(b *SettlementBatch, entries []*JournalEntry) {
 		case EntryRefundRelease:
 			b.Refunds += owed
 		case EntryCancelReversal:
+			// The reversal gives the fee back too: count that part as a fee, as the
+			// reports do.
+			var feeBack int64
+			for _, p := range e.Postings {
+				if p.Account == AccountFeeRevenue && p.Amount.Currency == b.Currency {
+					feeBack += p.Amount.Value
+				}
+			}
 			b.Count++
-			b.Cancels += owed
+			b.Fees += feeBack
+			b.Cancels += owed - feeBack
 		}
 	}
 	b.Net = b.Gross + b.Refunds + b.Cancels + b.Fees
@@ -317,3 +326,19 @@ func itemsOf(ctx context.Context, tx Tx, entries []*JournalEntry, merchantID str
 
 // ErrReportNotReady is returned for a report of a clearing day or batch not yet closed.
 var ErrReportNotReady = errors.New("report not ready")
+
+// DayOver reports an error unless the clearing day has ended, so that its reports are
+// complete.
+func (g *Gateway) DayOver(date string) error {
+	end, err := g.cfg.Clearing.End(date)
+	if err != nil {
+		return err
+	}
+	if g.now().Before(end.Add(closeGrace)) {
+		return Errorf("REPORT_NOT_READY", "clearing day %s is not over: its reports are ready from %s", date, end.Add(closeGrace).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ClearingOf returns the gateway's clearing cycle.
+func (g *Gateway) ClearingOf() Clearing { return g.cfg.Clearing }

@@ -162,6 +162,16 @@ func setup(t *testing.T, kind string) *env {
 		DB: e.db.Store, Live: e.wallet, Notifier: e.notifier, Now: e.clock.Now, FX: &fx.Engine{},
 		DetectWallet: func(ua string) (string, bool) { w, ok := detect[ua]; return w, ok },
 	})
+	t.Cleanup(func() {
+		r, err := e.gw.VerifyLedger(context.Background())
+		if err != nil {
+			t.Errorf("ledger verify: %v", err)
+			return
+		}
+		for _, p := range r.Problems {
+			t.Errorf("ledger: %s", p)
+		}
+	})
 	ctx := context.Background()
 	var err error
 	for _, m := range []**entrypay.Merchant{&e.merchant, &e.other} {

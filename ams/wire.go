@@ -325,3 +325,53 @@ const NotifyTypePaymentResult = "PAYMENT_RESULT"
 
 // AckBody is the exact body a merchant answers a notification with.
 const AckBody = `{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}`
+
+// --- reports (entrypay's extension of the API) -----------------------------------------
+
+// Report API paths: entrypay serves a merchant's reports through the same signed API.
+const (
+	PathSettlementBatches = "/ams/api/v1/reports/settlementBatches"
+	PathTransactionItems  = "/ams/api/v1/reports/transactionItems"
+	PathSettlementItems   = "/ams/api/v1/reports/settlementItems"
+	PathSettlementSummary = "/ams/api/v1/reports/settlementSummary"
+)
+
+// ReportRequest asks for a report: the transaction details of a clearing day, or the
+// settlement details or summary of a batch, or the batches of a day.
+type ReportRequest struct {
+	TransactionDate   String `json:"transactionDate"`
+	SettlementBatchID String `json:"settlementBatchId"`
+	ClearingDate      String `json:"clearingDate"`
+}
+
+// ReportResponse carries one report file, in Antom's CSV format.
+type ReportResponse struct {
+	Result      Result `json:"result"`
+	FileName    string `json:"fileName,omitempty"`
+	FileContent string `json:"fileContent,omitempty"`
+}
+
+// SettlementBatch is one settlement batch as the report API lists it. Amounts are signed
+// minor units of the settlement currency.
+type SettlementBatch struct {
+	SettlementBatchID  string  `json:"settlementBatchId"`
+	SettlementCurrency string  `json:"settlementCurrency"`
+	ClearingDate       string  `json:"clearingDate"`
+	ValueDate          string  `json:"valueDate"`
+	Status             string  `json:"status"`
+	TransactionCount   string  `json:"transactionCount"`
+	GrossAmount        *Amount `json:"grossAmount"`
+	RefundAmount       *Amount `json:"refundAmount"`
+	CancelAmount       *Amount `json:"cancelAmount"`
+	FeeAmount          *Amount `json:"feeAmount"`
+	NetAmount          *Amount `json:"netAmount"`
+	CarriedInAmount    *Amount `json:"carriedInAmount"`
+	PayoutAmount       *Amount `json:"payoutAmount"`
+	CarriedOutAmount   *Amount `json:"carriedOutAmount"`
+}
+
+// SettlementBatchesResponse lists a merchant's settlement batches.
+type SettlementBatchesResponse struct {
+	Result            Result            `json:"result"`
+	SettlementBatches []SettlementBatch `json:"settlementBatches"`
+}

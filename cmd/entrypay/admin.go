@@ -81,8 +81,10 @@ func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, st
 		return merchantBrand(ctx, args[1:], getenv, stdout, stderr)
 	case "update":
 		return merchantUpdate(ctx, args[1:], getenv, stdout, stderr)
+	case "pricing":
+		return runPricing(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown merchant command %q (want create, add-key, update or brand)", args[0])
+	return fmt.Errorf("unknown merchant command %q (want create, add-key, update, brand or pricing)", args[0])
 }
 
 func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {

@@ -24,10 +24,15 @@ func commands() []command {
 		{"demo", "run the gateway and the sandbox wallets on 127.0.0.1:8080 with a demo merchant, and print how to pay", runDemo},
 		{"serve", "run the gateway (and, unless --sandbox=false, the sandbox wallet side)", runServe},
 		{"sandbox", "run only the sandbox wallet side (Alipay+ and its wallets)", runSandbox},
-		{"merchant", "merchant create | add-key | update | brand", runMerchant},
+		{"merchant", "merchant create | add-key | update | brand | pricing", runMerchant},
 		{"store", "store create", runStore},
 		{"code", "code create | list | disable | enable | replace | image: entry codes and their QR images", runCode},
 		{"keys", "keys gateway-public: print the gateway's public key for merchants", runKeys},
+		{"fx", "fx import | set | list: exchange rates (rates file, ECB XML, one rate)", runFX},
+		{"settle", "settle run | list | confirm: close clearing days into settlement batches, record payouts", runSettle},
+		{"reports", "reports --merchant M --date D: a merchant's transaction and settlement reports", runReports},
+		{"reconcile", "reconcile --date D --dir|--url: match the wallet side's files against the books", runReconcile},
+		{"ledger", "ledger verify: prove the books balance", runLedger},
 	}
 }
 

@@ -343,6 +343,8 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Wallets:      walletTable,
 		Admin:        gw,
 		AdminToken:   o.adminToken,
+		Reports:      gw,
+		Money:        gw,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

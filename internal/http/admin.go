@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/entrycode"
 	"github.com/entrypay/entrypay/internal/jsonwire"
 )
@@ -281,5 +283,177 @@ func (s *Server) adminPutLogo(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.adminJSON(w, http.StatusOK, s.brandingOut(saved))
+	return nil
+}
+
+// Money is what the admin API needs for rates, pricing and settlement.
+type Money interface {
+	AddRates(ctx context.Context, rates []entrypay.Rate) error
+	Rates(ctx context.Context) ([]entrypay.Rate, error)
+	SetPricing(ctx context.Context, p entrypay.Pricing) (*entrypay.Pricing, error)
+	PricingOf(ctx context.Context, merchantID string) (*entrypay.Pricing, error)
+	CloseDay(ctx context.Context, date string) ([]*entrypay.SettlementBatch, error)
+	SettleBatch(ctx context.Context, id string) (*entrypay.SettlementBatch, error)
+	Batches(ctx context.Context, merchantID, clearingDate string) ([]*entrypay.SettlementBatch, error)
+}
+
+type rateJSON struct {
+	Base   string `json:"base"`
+	Quote  string `json:"quote"`
+	Price  string `json:"price"`
+	Source string `json:"source,omitempty"`
+	AsOf   string `json:"asOf,omitempty"`
+}
+
+func (s *Server) adminPutRates(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Rates []rateJSON `json:"rates"`
+	}
+	if err := readJSON(r, 256<<10, &req); err != nil {
+		return err
+	}
+	if len(req.Rates) == 0 {
+		return entrypay.Errorf(entrypay.EInvalid, "rates is required: a list of {base, quote, price}")
+	}
+	rates := make([]entrypay.Rate, len(req.Rates))
+	for i, in := range req.Rates {
+		rates[i] = entrypay.Rate{Base: in.Base, Quote: in.Quote, Price: in.Price, Source: "admin"}
+		if in.AsOf != "" {
+			t, err := time.Parse(time.RFC3339, in.AsOf)
+			if err != nil {
+				return entrypay.Errorf(entrypay.EInvalid, "rates[%d].asOf %q is not RFC 3339", i, in.AsOf)
+			}
+			rates[i].AsOf = t
+		}
+	}
+	if err := s.cfg.Money.AddRates(r.Context(), rates); err != nil {
+		return err
+	}
+	return s.adminGetRates(w, r)
+}
+
+func (s *Server) adminGetRates(w http.ResponseWriter, r *http.Request) error {
+	rates, err := s.cfg.Money.Rates(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]rateJSON, len(rates))
+	for i, rt := range rates {
+		out[i] = rateJSON{Base: rt.Base, Quote: rt.Quote, Price: rt.Price, Source: rt.Source, AsOf: rt.AsOf.UTC().Format(time.RFC3339)}
+	}
+	s.adminJSON(w, http.StatusOK, map[string]any{"rates": out})
+	return nil
+}
+
+type pricingJSON struct {
+	MerchantID        string          `json:"merchantId,omitempty"`
+	DiscountRateBps   jsonwire.String `json:"discountRateBps"`
+	FixedFee          *ams.Amount     `json:"fixedFee,omitempty"`
+	RefundFeeReturned bool            `json:"refundFeeReturned"`
+	FXSpreadBps       jsonwire.String `json:"fxSpreadBps"`
+}
+
+func pricingOut(p *entrypay.Pricing) pricingJSON {
+	return pricingJSON{
+		MerchantID: p.MerchantID, DiscountRateBps: jsonwire.String(strconv.FormatInt(p.DiscountRateBps, 10)),
+		FixedFee: ams.AmountOf(p.FixedFee), RefundFeeReturned: p.RefundFeeReturned,
+		FXSpreadBps: jsonwire.String(strconv.FormatInt(p.FXSpreadBps, 10)),
+	}
+}
+
+func (s *Server) adminPutPricing(w http.ResponseWriter, r *http.Request) error {
+	var req pricingJSON
+	if err := readJSON(r, 16<<10, &req); err != nil {
+		return err
+	}
+	p := entrypay.Pricing{MerchantID: r.PathValue("merchant"), RefundFeeReturned: req.RefundFeeReturned}
+	var err error
+	if p.DiscountRateBps, err = minorUnits("discountRateBps", req.DiscountRateBps); err != nil {
+		return err
+	}
+	if p.FXSpreadBps, err = minorUnits("fxSpreadBps", req.FXSpreadBps); err != nil {
+		return err
+	}
+	if req.FixedFee != nil {
+		if p.FixedFee, err = entrypay.ParseAmount("fixedFee", string(req.FixedFee.Value), string(req.FixedFee.Currency)); err != nil {
+			return err
+		}
+	}
+	saved, err := s.cfg.Money.SetPricing(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	s.adminJSON(w, http.StatusOK, pricingOut(saved))
+	return nil
+}
+
+func (s *Server) adminGetPricing(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.cfg.Money.PricingOf(r.Context(), r.PathValue("merchant"))
+	if err != nil {
+		return err
+	}
+	s.adminJSON(w, http.StatusOK, pricingOut(p))
+	return nil
+}
+
+func (s *Server) adminCloseDay(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Date string `json:"date"`
+	}
+	if err := readJSON(r, 1<<10, &req); err != nil {
+		return err
+	}
+	batches, err := s.cfg.Money.CloseDay(r.Context(), req.Date)
+	if err != nil {
+		return err
+	}
+	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batchesOut(batches)})
+	return nil
+}
+
+// batchJSON is a settlement batch on the admin API: amounts are signed minor units of
+// the batch currency.
+type batchJSON struct {
+	ID           string `json:"settlementBatchId"`
+	MerchantID   string `json:"merchantId"`
+	Currency     string `json:"currency"`
+	ClearingDate string `json:"clearingDate"`
+	ValueDate    string `json:"valueDate"`
+	Status       string `json:"status"`
+	Count        int    `json:"count"`
+	Gross        int64  `json:"gross"`
+	Refunds      int64  `json:"refunds"`
+	Cancels      int64  `json:"cancels"`
+	Fees         int64  `json:"fees"`
+	Net          int64  `json:"net"`
+	CarriedIn    int64  `json:"carriedIn"`
+	Payout       int64  `json:"payout"`
+	CarriedOut   int64  `json:"carriedOut"`
+}
+
+func batchesOut(list []*entrypay.SettlementBatch) []batchJSON {
+	out := make([]batchJSON, 0, len(list))
+	for _, b := range list {
+		out = append(out, batchJSON{b.ID, b.MerchantID, b.Currency, b.ClearingDate, b.ValueDate, string(b.Status),
+			b.Count, b.Gross, b.Refunds, b.Cancels, b.Fees, b.Net, b.CarriedIn, b.Payout, b.CarriedOut})
+	}
+	return out
+}
+
+func (s *Server) adminSettleBatch(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.cfg.Money.SettleBatch(r.Context(), r.PathValue("batch"))
+	if err != nil {
+		return err
+	}
+	s.adminJSON(w, http.StatusOK, batchesOut([]*entrypay.SettlementBatch{b})[0])
+	return nil
+}
+
+func (s *Server) adminListBatches(w http.ResponseWriter, r *http.Request) error {
+	batches, err := s.cfg.Money.Batches(r.Context(), r.URL.Query().Get("merchantId"), r.URL.Query().Get("date"))
+	if err != nil {
+		return err
+	}
+	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batchesOut(batches)})
 	return nil
 }

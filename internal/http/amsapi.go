@@ -25,13 +25,20 @@ type amsCall struct {
 // amsAPIs maps each API name to its handler. An API answers a response body (any value
 // that marshals to JSON with a result) or an error that ams.ResultOf translates.
 func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any, error) {
-	return map[string]func(ctx context.Context, c amsCall) (any, error){
-		"pay":            s.amsPay,
-		"inquiryPayment": s.amsInquiryPayment,
-		"cancel":         s.amsCancel,
-		"refund":         s.amsRefund,
-		"inquiryRefund":  s.amsInquiryRefund,
+	apis := map[string]func(ctx context.Context, c amsCall) (any, error){
+		"payments/pay":            s.amsPay,
+		"payments/inquiryPayment": s.amsInquiryPayment,
+		"payments/cancel":         s.amsCancel,
+		"payments/refund":         s.amsRefund,
+		"payments/inquiryRefund":  s.amsInquiryRefund,
 	}
+	if s.cfg.Reports != nil {
+		apis["reports/settlementBatches"] = s.amsSettlementBatches
+		apis["reports/transactionItems"] = s.amsTransactionItems
+		apis["reports/settlementItems"] = s.amsSettlementItems
+		apis["reports/settlementSummary"] = s.amsSettlementSummary
+	}
+	return apis
 }
 
 // handleAMS authenticates and dispatches every /ams/ request. The checks run in the order
@@ -128,10 +135,11 @@ func (s *Server) handleAMS() http.Handler {
 	})
 }
 
-// amsAPIName splits /ams/api/v1/payments/<api> and /ams/sandbox/api/v1/payments/<api>.
+// amsAPIName splits /ams/api/v1/<group>/<api> and /ams/sandbox/api/v1/<group>/<api>
+// into "<group>/<api>".
 func amsAPIName(path string) (api string, sandbox, ok bool) {
-	const live = ams.LivePrefix + "/v1/payments/"
-	const sbox = ams.SandboxPrefix + "/v1/payments/"
+	const live = ams.LivePrefix + "/v1/"
+	const sbox = ams.SandboxPrefix + "/v1/"
 	switch {
 	case strings.HasPrefix(path, live):
 		api = strings.TrimPrefix(path, live)
@@ -140,7 +148,7 @@ func amsAPIName(path string) (api string, sandbox, ok bool) {
 	default:
 		return "", false, false
 	}
-	return api, sandbox, api != "" && !strings.Contains(api, "/")
+	return api, sandbox, strings.Count(api, "/") == 1
 }
 
 // answerAMS writes the JSON answer with HTTP 200. A failed call answers only its result.

@@ -49,6 +49,7 @@ const hkUA = "Mozilla/5.0 (Linux; Android 13) AliApp(APHK/2.6.0.160) AlipayClien
 // harness is a gateway with its HTTP surface and the real sandbox wallet side on one
 // httptest server, over a real database.
 type harness struct {
+	db       *testdb.DB
 	url      string
 	gw       *entrypay.Gateway
 	sb       *sandbox.Sandbox
@@ -59,13 +60,20 @@ type harness struct {
 
 func newHarness(t testing.TB, kind string, opts ...func(*ephttp.Config)) *harness {
 	t.Helper()
+	return newHarnessAt(t, kind, time.Now, opts...)
+}
+
+// newHarnessAt runs every part — gateway, sandbox, HTTP checks, the merchant's signing —
+// on the clock now, so that a test can move the days on.
+func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(*ephttp.Config)) *harness {
+	t.Helper()
 	db := testdb.Open(t, kind)
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	h := &harness{url: srv.URL, now: time.Now}
+	h := &harness{url: srv.URL, now: now, db: db}
 	h.sb = sandbox.New(sandbox.Config{
-		BasePath: "/sandbox", PublicURL: srv.URL, Key: sandboxKey, KeyVersion: 1,
+		BasePath: "/sandbox", PublicURL: srv.URL, Key: sandboxKey, KeyVersion: 1, Now: now,
 		Acquirers: func(_ context.Context, id string, _ int) (*rsa.PublicKey, error) {
 			if id != "ACQ" {
 				return nil, fmt.Errorf("unknown acquirer %q", id)
@@ -76,10 +84,10 @@ func newHarness(t testing.TB, kind string, opts ...func(*ephttp.Config)) *harnes
 	t.Cleanup(func() { h.sb.Close() })
 	side := alipayplus.NewClient(alipayplus.Config{
 		Endpoint: srv.URL + "/sandbox", ClientID: "ACQ", Key: gatewayKey, KeyVersion: 1,
-		PeerKey: h.sb.PublicKey(), NotifyURL: srv.URL + "/alipayplus/sandbox/notifyPayment",
+		PeerKey: h.sb.PublicKey(), NotifyURL: srv.URL + "/alipayplus/sandbox/notifyPayment", Now: now,
 	})
 	h.gw = entrypay.NewGateway(entrypay.Config{
-		DB: db.Store, Live: side, Sandbox: side, FX: &fx.Engine{},
+		DB: db.Store, Live: side, Sandbox: side, FX: &fx.Engine{}, Now: now,
 		Notifier:     notify.New(notify.Config{Key: gatewayKey, KeyVersion: 1, AllowPrivate: true}),
 		DetectWallet: wallets.Builtin().Detect,
 	})
@@ -89,15 +97,14 @@ func newHarness(t testing.TB, kind string, opts ...func(*ephttp.Config)) *harnes
 		AlipayNotify: map[string]http.Handler{"sandbox": &alipayplus.NotifyHandler{
 			ClientID: "ACQ", PeerKey: h.sb.PublicKey(), Key: gatewayKey, KeyVersion: 1, Recorder: h.gw,
 		}},
-		Ready: db.SQL.PingContext,
+		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.Now != nil {
-		h.now = cfg.Now
-	}
 	handler = ephttp.NewServer(cfg)
+	// Whatever the test did, the books must still balance.
+	t.Cleanup(func() { verifyLedger(t, h.gw) })
 	ctx := context.Background()
 	pub := antomsig.EncodePublicKey(&merchantKey.PublicKey)
 	var err error
@@ -559,5 +566,17 @@ func BenchmarkPay(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func verifyLedger(t testing.TB, gw *entrypay.Gateway) {
+	t.Helper()
+	r, err := gw.VerifyLedger(context.Background())
+	if err != nil {
+		t.Errorf("ledger verify: %v", err)
+		return
+	}
+	for _, p := range r.Problems {
+		t.Errorf("ledger: %s", p)
 	}
 }

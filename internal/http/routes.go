@@ -47,6 +47,15 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("PUT /admin/api/v1/merchants/{merchant}/logo", s.admin(s.adminPutLogo))
 		mux.Handle("DELETE /admin/api/v1/merchants/{merchant}/logo", s.admin(s.adminPutLogo))
 	}
+	if s.cfg.Money != nil && s.cfg.AdminToken != "" {
+		mux.Handle("PUT /admin/api/v1/fx/rates", s.admin(s.adminPutRates))
+		mux.Handle("GET /admin/api/v1/fx/rates", s.admin(s.adminGetRates))
+		mux.Handle("PUT /admin/api/v1/merchants/{merchant}/pricing", s.admin(s.adminPutPricing))
+		mux.Handle("GET /admin/api/v1/merchants/{merchant}/pricing", s.admin(s.adminGetPricing))
+		mux.Handle("POST /admin/api/v1/settlement/close", s.admin(s.adminCloseDay))
+		mux.Handle("GET /admin/api/v1/settlement/batches", s.admin(s.adminListBatches))
+		mux.Handle("POST /admin/api/v1/settlement/batches/{batch}/settle", s.admin(s.adminSettleBatch))
+	}
 
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())

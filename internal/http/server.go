@@ -63,9 +63,13 @@ type Config struct {
 	PublicURL string
 	// Wallets identifies the customer's wallet from the User-Agent.
 	Wallets *wallets.Table
+	// Reports serves the merchant's report API under /ams/api/v1/reports/; nil leaves
+	// it out.
+	Reports Reports
 	// Admin and AdminToken enable the operator's admin API under /admin/api/v1/; without
 	// a token it is not served.
 	Admin      Admin
+	Money      Money
 	AdminToken string
 }
 

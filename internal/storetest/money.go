@@ -101,7 +101,9 @@ func testRates(t *testing.T, e Engine) {
 			rate("EUR", "USD", "1.05", 2),
 		})
 	})
-	h.write(func(tx entrypay.Tx) error { return tx.InsertRates(h.ctx, []entrypay.Rate{rate("EUR", "USD", "1.06", 2)}) })
+	h.write(func(tx entrypay.Tx) error {
+		return tx.InsertRates(h.ctx, []entrypay.Rate{rate("EUR", "USD", "1.06", 2)})
+	})
 	h.read(func(tx entrypay.Tx) error {
 		got, err := tx.LatestRates(h.ctx)
 		// Same as_of: the later insert wins.
