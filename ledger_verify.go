@@ -91,7 +91,7 @@ func (g *Gateway) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 			if want.Gross != b.Gross || want.Refunds != b.Refunds || want.Cancels != b.Cancels || want.Fees != b.Fees || want.Net != b.Net || want.Count != b.Count {
 				problem("batch %s: figures %+v do not follow from its entries (%d/%d/%d/%d net %d)", b.ID, b, want.Gross, want.Refunds, want.Cancels, want.Fees, want.Net)
 			}
-			if b.Payout-b.CarriedOut != b.Net+b.CarriedIn || b.Payout < 0 || b.CarriedOut > 0 {
+			if b.Payout+b.CarriedOut != b.Net+b.CarriedIn || b.Payout < 0 || b.CarriedOut > 0 {
 				problem("batch %s: payout %d and carried %d do not add up to net %d + carried in %d", b.ID, b.Payout, b.CarriedOut, b.Net, b.CarriedIn)
 			}
 			var paid int64

@@ -92,6 +92,11 @@ func (mm *moneyMerchant) pay(value int64, currency string) ams.PayResponse {
 	mm.exp.gross += gross.Value
 	mm.exp.fees -= fee.Value
 	mm.exp.payments++
+	quote := "no conversion"
+	if pay.SettlementQuote != nil {
+		quote = pay.SettlementQuote.QuoteCurrencyPair + " " + string(pay.SettlementQuote.QuotePrice)
+	}
+	t.Logf("%s merchant: pay %s (%s) → settlement %s, fee %s", mm.m.SettlementCurrency, entrypay.Amount{Value: value, Currency: currency}, quote, gross, fee)
 	return pay
 }
 
@@ -115,6 +120,7 @@ func (mm *moneyMerchant) refund(pay ams.PayResponse, value int64, returnFee bool
 		t.Fatalf("refund answer %s does not disclose its settlement amount %v", raw, r.SettlementAmount)
 	}
 	mm.exp.refunds -= r.SettlementAmount.Value
+	t.Logf("%s merchant: refund %s of %s → settlement −%s, fee returned %s", mm.m.SettlementCurrency, r.Amount, pay.PaymentID, r.SettlementAmount, r.FeeReturned)
 	if returnFee {
 		mm.exp.fees += r.FeeReturned.Value
 	} else if r.FeeReturned.Value != 0 {
@@ -133,6 +139,7 @@ func (mm *moneyMerchant) cancel(pay ams.PayResponse) {
 	p, _ := h.gw.PaymentByID(context.Background(), pay.PaymentID)
 	mm.exp.cancels -= p.SettlementAmount.Value
 	mm.exp.fees += p.Fee.Value
+	t.Logf("%s merchant: cancel %s → settlement −%s, fee returned %s", mm.m.SettlementCurrency, p.Amount, p.SettlementAmount, p.Fee)
 	mm.exp.cancelCount++
 }
 
