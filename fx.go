@@ -5,14 +5,14 @@ import "time"
 // Rate is a reference exchange rate from one source: Price units of Quote for one unit
 // of Base, as a decimal string (never a float).
 type Rate struct {
-	Base  string
-	Quote string
-	Price string
+	Base  string `json:"base"`
+	Quote string `json:"quote"`
+	Price string `json:"price"`
 	// Source names where the rate came from: "file", "admin", "ecb", …
-	Source string
+	Source string `json:"source"`
 	// AsOf is the time the source says the rate is for.
-	AsOf      time.Time
-	CreatedAt time.Time
+	AsOf      time.Time `json:"asOf"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // Pair is "BASE/QUOTE", the form quotes carry.
@@ -23,12 +23,12 @@ func (r Rate) Pair() string { return r.Base + "/" + r.Quote }
 // settlement currency; whether refunds give the rate part back; and the spread taken on
 // currency conversion, also in basis points.
 type Pricing struct {
-	MerchantID        string
-	DiscountRateBps   int64
-	FixedFee          Amount
-	RefundFeeReturned bool
-	FXSpreadBps       int64
-	UpdatedAt         time.Time
+	MerchantID        string    `json:"merchantId"`
+	DiscountRateBps   int64     `json:"discountRateBps"`
+	FixedFee          Amount    `json:"fixedFee"`
+	RefundFeeReturned bool      `json:"refundFeeReturned"`
+	FXSpreadBps       int64     `json:"fxSpreadBps"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 // FX does the decimal arithmetic of currency conversion. Package internal/fx implements it.

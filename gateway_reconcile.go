@@ -27,8 +27,8 @@ type Reconciliation struct {
 
 // ReconcileResult is what reconciliation found.
 type ReconcileResult struct {
-	Matched       int
-	Discrepancies []Discrepancy
+	Matched       int           `json:"matched"`
+	Discrepancies []Discrepancy `json:"discrepancies"`
 }
 
 // ourLine is one transaction as entrypay's books have it on the wallet side.

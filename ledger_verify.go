@@ -8,14 +8,14 @@ import (
 
 // LedgerReport is what VerifyLedger found.
 type LedgerReport struct {
-	Entries  int
-	Postings int
-	Accounts int
-	Payments int
-	Refunds  int
-	Batches  int
+	Entries  int `json:"entries"`
+	Postings int `json:"postings"`
+	Accounts int `json:"accounts"`
+	Payments int `json:"payments"`
+	Refunds  int `json:"refunds"`
+	Batches  int `json:"batches"`
 	// Problems lists every broken rule; empty means the books are sound.
-	Problems []string
+	Problems []string `json:"problems"`
 }
 
 // OK reports whether the books are sound.

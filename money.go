@@ -13,8 +13,8 @@ import (
 // Amount is a sum of money in minor units of an ISO 4217 currency: USD 5.99 is
 // {599, "USD"}, JPY 599 is {599, "JPY"}. It never holds a float.
 type Amount struct {
-	Value    int64
-	Currency string
+	Value    int64  `json:"value"`
+	Currency string `json:"currency"`
 }
 
 // maxValueDigits is the length limit of Antom's String(16) amount value.

@@ -41,11 +41,11 @@ const (
 // Discrepancy is one transaction that the wallet side's file and entrypay's books do not
 // agree on.
 type Discrepancy struct {
-	Kind      DiscrepancyKind
-	Type      string
-	RequestID string
+	Kind      DiscrepancyKind `json:"kind"`
+	Type      string          `json:"type"`
+	RequestID string          `json:"requestId"`
 	// Ours and Theirs are the signed amounts each side has (zero when missing).
-	Ours   Amount
-	Theirs Amount
-	Detail string
+	Ours   Amount `json:"ours"`
+	Theirs Amount `json:"theirs"`
+	Detail string `json:"detail"`
 }

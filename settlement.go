@@ -19,27 +19,27 @@ const (
 // day. Figures are minor units of Currency, signed from the merchant's point of view:
 // payments positive, refunds, cancels and fees negative.
 type SettlementBatch struct {
-	ID           string
-	MerchantID   string
-	Currency     string
-	ClearingDate string // YYYY-MM-DD in the clearing time zone
-	ValueDate    string // when the payout is due: ClearingDate + N days
-	Status       BatchStatus
-	Count        int
-	Gross        int64 // payments' settlement amounts
-	Refunds      int64 // refunds' settlement amounts (≤ 0)
-	Cancels      int64 // reversed payments (≤ 0)
-	Fees         int64 // fees charged net of fees returned (≤ 0 usually)
-	Net          int64 // Gross + Refunds + Cancels + Fees
+	ID           string      `json:"settlementBatchId"`
+	MerchantID   string      `json:"merchantId"`
+	Currency     string      `json:"currency"`
+	ClearingDate string      `json:"clearingDate"` // YYYY-MM-DD in the clearing time zone
+	ValueDate    string      `json:"valueDate"`    // when the payout is due: ClearingDate + N days
+	Status       BatchStatus `json:"status"`
+	Count        int         `json:"count"`
+	Gross        int64       `json:"gross"`   // payments' settlement amounts
+	Refunds      int64       `json:"refunds"` // refunds' settlement amounts (≤ 0)
+	Cancels      int64       `json:"cancels"` // reversed payments (≤ 0)
+	Fees         int64       `json:"fees"`    // fees charged net of fees returned (≤ 0 usually)
+	Net          int64       `json:"net"`     // Gross + Refunds + Cancels + Fees
 	// CarriedIn is what earlier batches left unpaid: negative when refunds outran payments.
-	CarriedIn int64
+	CarriedIn int64 `json:"carriedIn"`
 	// Payout is what is paid to the merchant: Net + CarriedIn when positive, else 0.
-	Payout int64
+	Payout int64 `json:"payout"`
 	// CarriedOut is the negative remainder carried to the next batch.
-	CarriedOut int64
-	CreatedAt  time.Time
-	ClosedAt   time.Time
-	SettledAt  time.Time
+	CarriedOut int64     `json:"carriedOut"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ClosedAt   time.Time `json:"closedAt"`
+	SettledAt  time.Time `json:"settledAt"`
 }
 
 // Clearing says which clearing day an instant belongs to: days end at Cutoff (time of

@@ -23,6 +23,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/antomsig"
 	"github.com/entrypay/entrypay/internal/testdb"
@@ -511,4 +512,58 @@ func decodePNG(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return res.GetText()
+}
+
+// TestMoneyCommands runs the money commands as an operator would: rates from a file and
+// from the ECB's XML, pricing, a payment, reconciliation against the running sandbox's
+// files, the settlement listing, reports refused for a day not over, and ledger verify.
+func TestMoneyCommands(t *testing.T) {
+	dsn := testdb.DSN(t, "sqlite")
+	m := createMerchant(t, dsn)
+	out := runCmd(t, "fx", "import", "--db", dsn, "--file", "../../internal/fx/testdata/rates.csv", "--json")
+	if !strings.Contains(out, `"stored"`) {
+		t.Fatalf("fx import: %s", out)
+	}
+	out = runCmd(t, "fx", "import", "--db", dsn, "--file", "../../internal/fx/testdata/eurofxref-daily.xml", "--format", "ecb")
+	if !strings.Contains(out, "EUR/USD") {
+		t.Fatalf("fx import ecb: %s", out)
+	}
+	runCmd(t, "fx", "set", "--db", dsn, "--base", "USD", "--quote", "HKD", "--price", "7.8")
+	if err := run(context.Background(), []string{"entrypay", "fx", "set", "--db", dsn, "--base", "USD", "--quote", "HKD", "--price", "-1"}, noEnv, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("a negative rate was stored")
+	}
+	out = runCmd(t, "merchant", "pricing", "--db", dsn, "--merchant", m.MerchantID, "--rate-bps", "250", "--fixed-fee", "0.30", "--refund-fee", "returned", "--json")
+	if !strings.Contains(out, `"discountRateBps": 250`) {
+		t.Fatalf("pricing: %s", out)
+	}
+	s := startServe(t, fastServeArgs(dsn)...)
+	sh := newShop(t, m.gatewayKey)
+	id, cashier := m.pay(t, s.url, "order-m", 1000, sh.url)
+	confirm(t, s.url, cashier, "SUCCESS")
+	sh.next(t)
+
+	// The wallet side's files of today, fetched from the running sandbox, match the books.
+	today := entrypay.DefaultClearing.Date(time.Now())
+	report := filepath.Join(t.TempDir(), "discrepancies.csv")
+	out = runCmd(t, "reconcile", "--db", dsn, "--date", today, "--url", s.url+"/sandbox/settlements/"+sandboxAcquirerID, "--report", report)
+	if !strings.Contains(out, "1 matched, 0 discrepancies") {
+		t.Fatalf("reconcile: %s", out)
+	}
+	// Importing the same files again is refused and changes nothing.
+	if err := run(context.Background(), []string{"entrypay", "reconcile", "--db", dsn, "--date", today, "--url", s.url + "/sandbox/settlements/" + sandboxAcquirerID}, noEnv, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already imported") {
+		t.Fatalf("second reconcile: %v", err)
+	}
+	if out := runCmd(t, "settle", "list", "--db", dsn, "--json"); !strings.Contains(out, `"status": "OPEN"`) {
+		t.Fatalf("settle list: %s", out)
+	}
+	if err := run(context.Background(), []string{"entrypay", "reports", "--db", dsn, "--merchant", m.MerchantID, "--date", today, "--out", t.TempDir()}, noEnv, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "REPORT_NOT_READY") {
+		t.Fatalf("reports of today: %v", err)
+	}
+	if err := run(context.Background(), []string{"entrypay", "settle", "run", "--db", dsn, "--date", today}, noEnv, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("settled a day that is not over")
+	}
+	if out := runCmd(t, "ledger", "verify", "--db", dsn); !strings.Contains(out, "the books balance") {
+		t.Fatalf("ledger verify: %s", out)
+	}
+	_ = id
 }

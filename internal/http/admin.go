@@ -407,37 +407,8 @@ func (s *Server) adminCloseDay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batchesOut(batches)})
+	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batches})
 	return nil
-}
-
-// batchJSON is a settlement batch on the admin API: amounts are signed minor units of
-// the batch currency.
-type batchJSON struct {
-	ID           string `json:"settlementBatchId"`
-	MerchantID   string `json:"merchantId"`
-	Currency     string `json:"currency"`
-	ClearingDate string `json:"clearingDate"`
-	ValueDate    string `json:"valueDate"`
-	Status       string `json:"status"`
-	Count        int    `json:"count"`
-	Gross        int64  `json:"gross"`
-	Refunds      int64  `json:"refunds"`
-	Cancels      int64  `json:"cancels"`
-	Fees         int64  `json:"fees"`
-	Net          int64  `json:"net"`
-	CarriedIn    int64  `json:"carriedIn"`
-	Payout       int64  `json:"payout"`
-	CarriedOut   int64  `json:"carriedOut"`
-}
-
-func batchesOut(list []*entrypay.SettlementBatch) []batchJSON {
-	out := make([]batchJSON, 0, len(list))
-	for _, b := range list {
-		out = append(out, batchJSON{b.ID, b.MerchantID, b.Currency, b.ClearingDate, b.ValueDate, string(b.Status),
-			b.Count, b.Gross, b.Refunds, b.Cancels, b.Fees, b.Net, b.CarriedIn, b.Payout, b.CarriedOut})
-	}
-	return out
 }
 
 func (s *Server) adminSettleBatch(w http.ResponseWriter, r *http.Request) error {
@@ -445,7 +416,7 @@ func (s *Server) adminSettleBatch(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.adminJSON(w, http.StatusOK, batchesOut([]*entrypay.SettlementBatch{b})[0])
+	s.adminJSON(w, http.StatusOK, b)
 	return nil
 }
 
@@ -454,6 +425,6 @@ func (s *Server) adminListBatches(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batchesOut(batches)})
+	s.adminJSON(w, http.StatusOK, map[string]any{"batches": batches})
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -400,4 +402,54 @@ func reconciliationOf(t *testing.T, files map[string][]byte, date string) entryp
 		}
 	}
 	return in
+}
+
+func TestAdminMoneyAPI(t *testing.T) {
+	h, clock, ms := setupMoney(t, "sqlite")
+	call := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, h.url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	if status, body := call("PUT", "/admin/api/v1/fx/rates", `{"rates":[{"base":"USD","quote":"SGD","price":"1.34"}]}`); status != 200 || !strings.Contains(body, `"quote": "SGD"`) {
+		t.Fatalf("rates: %d %s", status, body)
+	}
+	for _, bad := range []string{`{"rates":[{"base":"USD","quote":"SGD","price":"0"}]}`, `{"rates":[{"base":"USD","quote":"USD","price":"1"}]}`, `{"rates":[{"base":"XXY","quote":"SGD","price":"1"}]}`, `{"rates":[]}`, `{"rates":[{"base":"USD","quote":"SGD","price":"1e3"}]}`} {
+		if status, body := call("PUT", "/admin/api/v1/fx/rates", bad); status != 400 {
+			t.Errorf("rates %s: %d %s", bad, status, body)
+		}
+	}
+	path := "/admin/api/v1/merchants/" + ms[0].m.ID + "/pricing"
+	if status, body := call("PUT", path, `{"discountRateBps":"300","fixedFee":{"currency":"USD","value":"25"},"refundFeeReturned":true,"fxSpreadBps":"40"}`); status != 200 || !strings.Contains(body, `"300"`) {
+		t.Fatalf("pricing: %d %s", status, body)
+	}
+	if status, body := call("PUT", path, `{"discountRateBps":"20000"}`); status != 400 {
+		t.Fatalf("pricing over 100 %%: %d %s", status, body)
+	}
+	if status, body := call("PUT", path, `{"fixedFee":{"currency":"HKD","value":"25"}}`); status != 400 || !strings.Contains(body, "settlement currency") {
+		t.Fatalf("fixed fee in another currency: %d %s", status, body)
+	}
+	ms[0].pay(1000, "USD")
+	date := h.gw.ClearingOf().Date(clock.Now())
+	if status, body := call("POST", "/admin/api/v1/settlement/close", fmt.Sprintf(`{"date":%q}`, date)); status != 400 {
+		t.Fatalf("closing an open day: %d %s", status, body)
+	}
+	clock.Advance(15 * time.Hour)
+	status, body := call("POST", "/admin/api/v1/settlement/close", fmt.Sprintf(`{"date":%q}`, date))
+	if status != 200 || !strings.Contains(body, `"status": "CLOSED"`) {
+		t.Fatalf("close: %d %s", status, body)
+	}
+	id := entrypay.BatchID(ms[0].m.ID, "USD", date)
+	if status, body := call("POST", "/admin/api/v1/settlement/batches/"+id+"/settle", ""); status != 200 || !strings.Contains(body, `"status": "SETTLED"`) {
+		t.Fatalf("settle: %d %s", status, body)
+	}
+	if status, body := call("GET", "/admin/api/v1/settlement/batches?merchantId="+ms[0].m.ID, ""); status != 200 || !strings.Contains(body, id) {
+		t.Fatalf("batches: %d %s", status, body)
+	}
 }
