@@ -49,6 +49,7 @@ type serveOptions struct {
 	clearingZone       string
 	clearingCutoff     time.Duration
 	valueDays          int
+	reportsDir         string
 }
 
 // clearing is the clearing cycle the flags describe; the flags were checked by parse.
@@ -117,6 +118,7 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.clearingZone, "clearing-zone", "+08:00", "time zone of the clearing day (offset or IANA name); Alipay+ clears in UTC+8")
 	fs.DurationVar(&o.clearingCutoff, "clearing-cutoff", 0, "time of day the clearing day ends, e.g. 22h (0: midnight)")
 	fs.IntVar(&o.valueDays, "value-days", 1, "N of T+N: days from the clearing day to the merchant payout")
+	fs.StringVar(&o.reportsDir, "reports-dir", envOr(getenv, "ENTRYPAY_REPORTS_DIR", ""), "write each merchant's reports here when a clearing day closes (env ENTRYPAY_REPORTS_DIR)")
 	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
 	fs.Var(&o.notifySchedule, "notify-schedule", "merchant notification attempts, each after the previous one (Antom's: 0s,2m,10m,10m,1h,2h,6h,15h)")
 }
@@ -348,7 +350,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stopWorkers, err := db.startWorkers(runCtx, gw, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
+	stopWorkers, err := db.startWorkers(runCtx, &settling{Gateway: gw, reportsDir: o.reportsDir}, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start job workers: %w", err)
@@ -395,4 +397,26 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 func (a *app) wait(ctx context.Context) error {
 	<-ctx.Done()
 	return <-a.done
+}
+
+// settling is the gateway as the job workers see it: closing the ended clearing days also
+// writes the merchants' reports when the operator named a directory.
+type settling struct {
+	*entrypay.Gateway
+	reportsDir string
+}
+
+func (s *settling) CloseDue(ctx context.Context) error {
+	if s.reportsDir == "" {
+		return s.Gateway.CloseDue(ctx)
+	}
+	day := s.ClearingOf().Date(time.Now().Add(-24*time.Hour - 2*time.Minute))
+	batches, err := s.CloseDay(ctx, day)
+	if entrypay.ErrorCodeOf(err) == entrypay.EInvalid {
+		return nil // the day is not over yet
+	}
+	if err != nil {
+		return err
+	}
+	return writeReports(ctx, s.Gateway, s.reportsDir, day, batches)
 }
