@@ -545,6 +545,38 @@ func TestMoneyCommands(t *testing.T) {
 	// The wallet side's files of today, fetched from the running sandbox, match the books.
 	today := entrypay.DefaultClearing.Date(time.Now())
 	report := filepath.Join(t.TempDir(), "discrepancies.csv")
+	// Bad files first: a truncated one, and one for another participant. Each is refused
+	// by name, and neither leaves a trace (the good import below still works).
+	files, err := walletFiles(context.Background(), "", s.url+"/sandbox/settlements/"+sandboxAcquirerID, today)
+	if err != nil || len(files) != 2 {
+		t.Fatalf("wallet files: %d, %v", len(files), err)
+	}
+	for _, tt := range []struct {
+		name, want string
+		bad        func(name string, data []byte) (string, []byte)
+	}{
+		{"truncated", "truncated", func(name string, data []byte) (string, []byte) {
+			if strings.HasPrefix(name, "transactionItems_") {
+				data = bytes.TrimSuffix(bytes.TrimSpace(data), []byte("<END>"))
+			}
+			return name, data
+		}},
+		{"wrong participant", "is for participant SANDBOX_OTHER, not " + sandboxAcquirerID, func(name string, data []byte) (string, []byte) {
+			return strings.Replace(name, sandboxAcquirerID, "SANDBOX_OTHER", 1), bytes.ReplaceAll(data, []byte(sandboxAcquirerID), []byte("SANDBOX_OTHER"))
+		}},
+	} {
+		dir := t.TempDir()
+		for name, data := range files {
+			name, data = tt.bad(name, data)
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := run(context.Background(), []string{"entrypay", "reconcile", "--db", dsn, "--date", today, "--dir", dir}, noEnv, nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s file: reconcile = %v, want an error saying %q", tt.name, err, tt.want)
+		}
+	}
 	out = runCmd(t, "reconcile", "--db", dsn, "--date", today, "--url", s.url+"/sandbox/settlements/"+sandboxAcquirerID, "--report", report)
 	if !strings.Contains(out, "1 matched, 0 discrepancies") {
 		t.Fatalf("reconcile: %s", out)

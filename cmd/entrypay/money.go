@@ -354,7 +354,7 @@ func runReconcile(ctx context.Context, args []string, getenv env, _ io.Reader, s
 	dir := fs.String("dir", "", "directory holding the wallet side's files")
 	from := fs.String("url", "", "or fetch them from the wallet side: the base URL of its settlement files (e.g. http://127.0.0.1:8080/sandbox/settlements/SANDBOX_ENTRYPAY_ACQUIRER)")
 	network := fs.String("network", entrypay.NetworkSandbox, "the wallet network the files are of: SANDBOX or ALIPAYPLUS")
-	participant := fs.String("participant", "", "entrypay's participant id in the files (default: any)")
+	participant := fs.String("participant", "", "entrypay's participant id in the files (default: "+sandboxAcquirerID+" for SANDBOX, $ENTRYPAY_ALIPAYPLUS_CLIENT_ID for ALIPAYPLUS)")
 	report := fs.String("report", "", "write the discrepancies as CSV to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
@@ -362,6 +362,15 @@ func runReconcile(ctx context.Context, args []string, getenv env, _ io.Reader, s
 	}
 	if *date == "" || (*dir == "") == (*from == "") {
 		return errors.New("--date and one of --dir or --url are required")
+	}
+	if *participant == "" {
+		*participant = sandboxAcquirerID
+		if *network != entrypay.NetworkSandbox {
+			*participant = getenv("ENTRYPAY_ALIPAYPLUS_CLIENT_ID")
+		}
+		if *participant == "" {
+			return errors.New("--participant is required: entrypay's participant id at " + *network)
+		}
 	}
 	files, err := walletFiles(ctx, *dir, *from, *date)
 	if err != nil {
@@ -451,8 +460,10 @@ func walletFiles(ctx context.Context, dir, base, date string) (map[string][]byte
 	return files, nil
 }
 
-// parseWalletFiles checks and reads the day's files: every transaction file must come
-// with its settlement file and agree with it.
+// parseWalletFiles checks and reads the day's files: every one must be of participant
+// (a file for someone else means the wallet side sent us the wrong file, and importing
+// it would book another acquirer's money), and every transaction file must come with its
+// settlement file and agree with it. Files of other days are left alone.
 func parseWalletFiles(files map[string][]byte, network, date, participant string) (*entrypay.Reconciliation, error) {
 	batchSuffix := "CB" + strings.ReplaceAll(date, "-", "")
 	in := &entrypay.Reconciliation{Network: network, Date: date}
@@ -468,8 +479,11 @@ func parseWalletFiles(files map[string][]byte, network, date, participant string
 		if err != nil {
 			continue // not a wallet-side file
 		}
-		if (participant != "" && pid != participant) || batch != batchSuffix+currency {
+		if batch != batchSuffix+currency {
 			continue
+		}
+		if pid != participant {
+			return nil, fmt.Errorf("%s is for participant %s, not %s: nothing imported", name, pid, participant)
 		}
 		data := files[name]
 		sum := sha256.Sum256(data)
