@@ -33,6 +33,8 @@ const (
 	ERateLimited          ErrorCode = "REQUEST_TRAFFIC_EXCEED_LIMIT"
 	EInProcess            ErrorCode = "PAYMENT_IN_PROCESS"
 	EProcessFail          ErrorCode = "PROCESS_FAIL"
+	// EReportNotReady answers a report of a clearing day or batch not yet closed.
+	EReportNotReady ErrorCode = "REPORT_NOT_READY"
 	// EUnknown means the outcome is not known yet (the wallet side did not answer); the
 	// caller retries with the same request id.
 	EUnknown ErrorCode = "UNKNOWN_EXCEPTION"

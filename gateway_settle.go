@@ -2,7 +2,6 @@ package entrypay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -324,9 +323,6 @@ func itemsOf(ctx context.Context, tx Tx, entries []*JournalEntry, merchantID str
 	return kept, nil
 }
 
-// ErrReportNotReady is returned for a report of a clearing day or batch not yet closed.
-var ErrReportNotReady = errors.New("report not ready")
-
 // DayOver reports an error unless the clearing day has ended, so that its reports are
 // complete.
 func (g *Gateway) DayOver(date string) error {
@@ -335,7 +331,7 @@ func (g *Gateway) DayOver(date string) error {
 		return err
 	}
 	if g.now().Before(end.Add(closeGrace)) {
-		return Errorf("REPORT_NOT_READY", "clearing day %s is not over: its reports are ready from %s", date, end.Add(closeGrace).UTC().Format(time.RFC3339))
+		return Errorf(EReportNotReady, "clearing day %s is not over: its reports are ready from %s", date, end.Add(closeGrace).UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ var resultStatus = map[entrypay.ErrorCode]string{
 	entrypay.EMethodNotSupported:   StatusFail,
 	entrypay.EMediaType:            StatusFail,
 	entrypay.EProcessFail:          StatusFail,
+	entrypay.EReportNotReady:       StatusFail,
 }
 
 // StatusOf returns the status a result code carries.

@@ -97,7 +97,7 @@ func SettlementRows(m *entrypay.Merchant, batch *entrypay.SettlementBatch, items
 // Settlement is a closed batch's settlement details and summary.
 func Settlement(m *entrypay.Merchant, batch *entrypay.SettlementBatch, items []entrypay.Item) (details, summary File, err error) {
 	if batch.Status == entrypay.BatchOpen {
-		return File{}, File{}, entrypay.Errorf("REPORT_NOT_READY", "settlement batch %s is still open", batch.ID)
+		return File{}, File{}, entrypay.Errorf(entrypay.EReportNotReady, "settlement batch %s is still open", batch.ID)
 	}
 	rows := SettlementRows(m, batch, items)
 	var d bytes.Buffer
