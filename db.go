@@ -109,6 +109,16 @@ type Tx interface {
 	Batches(ctx context.Context, merchantID, clearingDate string) ([]*SettlementBatch, error)
 	UpdateBatch(ctx context.Context, b *SettlementBatch) error
 
+	// ReportDelivery returns where a merchant's reports are uploaded; ErrNotFound when
+	// nowhere.
+	ReportDelivery(ctx context.Context, merchantID string) (*ReportDelivery, error)
+	PutReportDelivery(ctx context.Context, d *ReportDelivery) error
+	DeleteReportDelivery(ctx context.Context, merchantID string) error
+	// ReportUpload returns the record of a merchant's upload of a clearing day;
+	// ErrNotFound when there is none.
+	ReportUpload(ctx context.Context, merchantID, clearingDate string) (*ReportUpload, error)
+	PutReportUpload(ctx context.Context, u *ReportUpload) error
+
 	// RecordWalletFile remembers an imported wallet-side file by name and content hash;
 	// inserted is false when the same name was imported before.
 	RecordWalletFile(ctx context.Context, name, hash string, importedAt time.Time) (inserted bool, err error)

@@ -3,6 +3,7 @@ package entrypay_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +92,48 @@ func payoutBalance(t *testing.T, e *env, currency string) int64 {
 		v = -v
 	}
 	return v
+}
+
+func TestSetReportDeliveryRefuses(t *testing.T) {
+	e := setup(t, "sqlite")
+	good := entrypay.ReportDelivery{MerchantID: e.merchant.ID, Address: "sftp.example.com:22", User: "shop", Dir: "/inbox", HostKey: "ssh-ed25519 AAAA"}
+	tests := []struct {
+		name string
+		edit func(d *entrypay.ReportDelivery)
+		want string
+	}{
+		{"no port", func(d *entrypay.ReportDelivery) { d.Address = "sftp.example.com" }, "address"},
+		{"port 0", func(d *entrypay.ReportDelivery) { d.Address = "sftp.example.com:0" }, "address"},
+		{"port too big", func(d *entrypay.ReportDelivery) { d.Address = "sftp.example.com:70000" }, "address"},
+		{"no host", func(d *entrypay.ReportDelivery) { d.Address = ":22" }, "address"},
+		{"a URL", func(d *entrypay.ReportDelivery) { d.Address = "sftp://sftp.example.com:22" }, "address"},
+		{"no user", func(d *entrypay.ReportDelivery) { d.User = "" }, "user"},
+		{"user with @", func(d *entrypay.ReportDelivery) { d.User = "shop@example" }, "user"},
+		{"no dir", func(d *entrypay.ReportDelivery) { d.Dir = "" }, "dir"},
+		{"dir with ..", func(d *entrypay.ReportDelivery) { d.Dir = "/inbox/../etc" }, "dir"},
+		{"dir not clean", func(d *entrypay.ReportDelivery) { d.Dir = "/inbox/" }, "dir"},
+		{"relative dir up", func(d *entrypay.ReportDelivery) { d.Dir = "../inbox" }, "dir"},
+		{"no host key", func(d *entrypay.ReportDelivery) { d.HostKey = " " }, "hostKey"},
+		{"unknown merchant", func(d *entrypay.ReportDelivery) { d.MerchantID = "mer_nope" }, "merchant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := good
+			tt.edit(&d)
+			_, err := e.gw.SetReportDelivery(context.Background(), d)
+			if entrypay.ErrorCodeOf(err) != entrypay.EInvalid || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("SetReportDelivery = %v, want PARAM_ILLEGAL naming %s", err, tt.want)
+			}
+		})
+	}
+	for _, addr := range []string{"sftp.example.com:22", "10.0.0.5:2222", "[2001:db8::1]:22"} {
+		d := good
+		d.Address = addr
+		if _, err := e.gw.SetReportDelivery(context.Background(), d); err != nil {
+			t.Errorf("SetReportDelivery(%s): %v", addr, err)
+		}
+	}
+	if _, err := e.gw.ReportDeliveryOf(context.Background(), e.other.ID); entrypay.ErrorCodeOf(err) != entrypay.ENotFound {
+		t.Errorf("delivery of a merchant without one: %v", err)
+	}
 }

@@ -83,8 +83,10 @@ func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, st
 		return merchantUpdate(ctx, args[1:], getenv, stdout, stderr)
 	case "pricing":
 		return runPricing(ctx, args[1:], getenv, stdout, stderr)
+	case "sftp":
+		return merchantSFTP(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return fmt.Errorf("unknown merchant command %q (want create, add-key, update, brand or pricing)", args[0])
+	return fmt.Errorf("unknown merchant command %q (want create, add-key, update, brand, pricing or sftp)", args[0])
 }
 
 func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -202,8 +204,11 @@ func runStore(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 }
 
 func runKeys(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sftp-generate" {
+		return keysSFTPGenerate(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "gateway-public" {
-		return errors.New("usage: entrypay keys gateway-public [--pem] [--json]")
+		return errors.New("usage: entrypay keys gateway-public [--pem] [--json] | sftp-generate --out FILE")
 	}
 	fs := flagSet("keys gateway-public", stderr)
 	dsn := dbFlag(fs, getenv)

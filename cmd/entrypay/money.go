@@ -193,8 +193,13 @@ func runSettle(ctx context.Context, args []string, getenv env, _ io.Reader, stdo
 	merchantID := fs.String("merchant", "", "only this merchant (list)")
 	batchID := fs.String("batch", "", "settlement batch id (confirm)")
 	reportsDir := fs.String("reports-dir", envOr(getenv, "ENTRYPAY_REPORTS_DIR", ""), "write every merchant's reports of the day here (run)")
+	sftpKey := sftpKeyFlag(fs, getenv)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	sinks, err := newReportSinks(*reportsDir, *sftpKey, nil)
+	if err != nil {
 		return err
 	}
 	return withMoney(ctx, *dsn, &o, func(gw *entrypay.Gateway) error {
@@ -209,10 +214,8 @@ func runSettle(ctx context.Context, args []string, getenv env, _ io.Reader, stdo
 			if batches, err = gw.CloseDay(ctx, day); err != nil {
 				return err
 			}
-			if *reportsDir != "" {
-				if err := writeReports(ctx, gw, *reportsDir, day, batches); err != nil {
-					return err
-				}
+			if err := sinks.deliver(ctx, gw, day, batches, false); err != nil {
+				return err
 			}
 		case "list":
 			batches, err = gw.Batches(ctx, *merchantID, *date)
@@ -240,31 +243,6 @@ func runSettle(ctx context.Context, args []string, getenv env, _ io.Reader, stdo
 
 func minor(v int64, currency string) string {
 	return entrypay.Amount{Value: v, Currency: currency}.String()
-}
-
-// writeReports writes each merchant's transaction details of the day and the settlement
-// details and summary of each batch into dir/<merchant>/.
-func writeReports(ctx context.Context, gw *entrypay.Gateway, dir, date string, batches []*entrypay.SettlementBatch) error {
-	merchants := map[string]bool{}
-	for _, b := range batches {
-		merchants[b.MerchantID] = true
-	}
-	for id := range merchants {
-		m, err := gw.Merchant(ctx, id)
-		if err != nil {
-			return err
-		}
-		files, err := merchantReports(ctx, gw, m, date, batches)
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			if err := writeFile(filepath.Join(dir, m.ID), f); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // merchantReports builds a merchant's files of a day: transaction details, and the
@@ -311,11 +289,23 @@ func runReports(ctx context.Context, args []string, getenv env, _ io.Reader, std
 	merchantID := fs.String("merchant", "", "merchant id (required)")
 	date := fs.String("date", "", "clearing day YYYY-MM-DD (required)")
 	out := fs.String("out", ".", "directory to write the files to")
+	upload := fs.Bool("upload", false, "also upload them to the merchant's SFTP server (see 'entrypay merchant sftp'), even if uploaded before")
+	sftpKey := sftpKeyFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *merchantID == "" || *date == "" {
 		return errors.New("--merchant and --date are required")
+	}
+	var sinks *reportSinks
+	if *upload {
+		if *sftpKey == "" {
+			return errors.New("--upload needs --sftp-key (or ENTRYPAY_SFTP_KEY)")
+		}
+		var err error
+		if sinks, err = newReportSinks("", *sftpKey, nil); err != nil {
+			return err
+		}
 	}
 	return withMoney(ctx, *dsn, &o, func(gw *entrypay.Gateway) error {
 		if err := gw.DayOver(*date); err != nil {
@@ -339,6 +329,17 @@ func runReports(ctx context.Context, args []string, getenv env, _ io.Reader, std
 			}
 			fmt.Fprintln(stdout, filepath.Join(*out, f.Name))
 		}
+		if sinks == nil {
+			return nil
+		}
+		d, err := gw.ReportDeliveryOf(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if err := sinks.deliverMerchant(ctx, gw, m.ID, *date, batches, true); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "uploaded %d files to %s@%s:%s/%s/\n", len(files), d.User, d.Address, d.Dir, strings.ReplaceAll(*date, "-", ""))
 		return nil
 	})
 }

@@ -50,6 +50,7 @@ type serveOptions struct {
 	clearingCutoff     time.Duration
 	valueDays          int
 	reportsDir         string
+	sftpKey            string
 }
 
 // clearing is the clearing cycle the flags describe; the flags were checked by parse.
@@ -118,6 +119,7 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.clearingZone, "clearing-zone", "+08:00", "time zone of the clearing day (offset or IANA name); Alipay+ clears in UTC+8")
 	fs.DurationVar(&o.clearingCutoff, "clearing-cutoff", 0, "time of day the clearing day ends, e.g. 22h (0: midnight)")
 	fs.IntVar(&o.valueDays, "value-days", 1, "N of T+N: days from the clearing day to the merchant payout")
+	fs.StringVar(&o.sftpKey, "sftp-key", envOr(getenv, "ENTRYPAY_SFTP_KEY", ""), "entrypay's SSH private key for uploading reports to merchants' SFTP servers (env ENTRYPAY_SFTP_KEY; make one with 'entrypay keys sftp-generate')")
 	fs.StringVar(&o.reportsDir, "reports-dir", envOr(getenv, "ENTRYPAY_REPORTS_DIR", ""), "write each merchant's reports here when a clearing day closes (env ENTRYPAY_REPORTS_DIR)")
 	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
 	fs.Var(&o.notifySchedule, "notify-schedule", "merchant notification attempts, each after the previous one (Antom's: 0s,2m,10m,10m,1h,2h,6h,15h)")
@@ -349,8 +351,12 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Money:        gw,
 	})
 
+	sinks, err := newReportSinks(o.reportsDir, o.sftpKey, log.With("component", "reports"))
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stopWorkers, err := db.startWorkers(runCtx, &settling{Gateway: gw, reportsDir: o.reportsDir}, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
+	stopWorkers, err := db.startWorkers(runCtx, &settling{Gateway: gw, sinks: sinks}, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start job workers: %w", err)
@@ -400,17 +406,16 @@ func (a *app) wait(ctx context.Context) error {
 }
 
 // settling is the gateway as the job workers see it: closing the ended clearing days also
-// writes the merchants' reports when the operator named a directory.
+// writes the merchants' reports to the directory the operator named and uploads them to
+// the merchants' SFTP servers. A failed upload is tried again at the next run, until the
+// day is over.
 type settling struct {
 	*entrypay.Gateway
-	reportsDir string
+	sinks *reportSinks
 }
 
 func (s *settling) CloseDue(ctx context.Context) error {
-	if s.reportsDir == "" {
-		return s.Gateway.CloseDue(ctx)
-	}
-	day := s.ClearingOf().Date(time.Now().Add(-24*time.Hour - 2*time.Minute))
+	day := s.ClearingOf().Date(s.Config().Now().Add(-24*time.Hour - 2*time.Minute))
 	batches, err := s.CloseDay(ctx, day)
 	if entrypay.ErrorCodeOf(err) == entrypay.EInvalid {
 		return nil // the day is not over yet
@@ -418,5 +423,5 @@ func (s *settling) CloseDue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeReports(ctx, s.Gateway, s.reportsDir, day, batches)
+	return s.sinks.deliver(ctx, s.Gateway, day, batches, false)
 }

@@ -149,3 +149,58 @@ func (t *tx) RecordWalletFile(ctx context.Context, name, hash string, importedAt
 	}
 	return ok, nil
 }
+
+var (
+	deliveryCols      = []string{"merchant_id", "address", "username", "dir", "host_key", "updated_at"}
+	selectDeliverySQL = selectSQL("report_deliveries", deliveryCols)
+	upsertDeliverySQL = insertSQL("report_deliveries", deliveryCols, "ON CONFLICT (merchant_id) DO UPDATE SET "+setExcluded(deliveryCols[1:]))
+	uploadCols        = []string{"merchant_id", "clearing_date", "files", "uploaded_at"}
+	selectUploadSQL   = selectSQL("report_uploads", uploadCols)
+	upsertUploadSQL   = insertSQL("report_uploads", uploadCols, "ON CONFLICT (merchant_id, clearing_date) DO UPDATE SET "+setExcluded(uploadCols[2:]))
+)
+
+// ReportDelivery returns where a merchant's reports are uploaded.
+func (t *tx) ReportDelivery(ctx context.Context, merchantID string) (*entrypay.ReportDelivery, error) {
+	var d entrypay.ReportDelivery
+	err := t.tx.QueryRowContext(ctx, selectDeliverySQL+" WHERE merchant_id = $1", merchantID).Scan(
+		&d.MerchantID, &d.Address, &d.User, &d.Dir, &d.HostKey, timeCol{&d.UpdatedAt})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: report delivery of %s: %w", merchantID, notFound(err))
+	}
+	return &d, nil
+}
+
+// PutReportDelivery stores where a merchant's reports go, replacing what was there.
+func (t *tx) PutReportDelivery(ctx context.Context, d *entrypay.ReportDelivery) error {
+	if _, err := t.tx.ExecContext(ctx, upsertDeliverySQL, d.MerchantID, d.Address, d.User, d.Dir, d.HostKey, micros(d.UpdatedAt)); err != nil {
+		return fmt.Errorf("sqlstore: put report delivery of %s: %w", d.MerchantID, err)
+	}
+	return nil
+}
+
+// DeleteReportDelivery stops uploading a merchant's reports; none set is no error.
+func (t *tx) DeleteReportDelivery(ctx context.Context, merchantID string) error {
+	if _, err := t.tx.ExecContext(ctx, "DELETE FROM report_deliveries WHERE merchant_id = $1", merchantID); err != nil {
+		return fmt.Errorf("sqlstore: delete report delivery of %s: %w", merchantID, err)
+	}
+	return nil
+}
+
+// ReportUpload returns the record of a merchant's upload of a clearing day.
+func (t *tx) ReportUpload(ctx context.Context, merchantID, clearingDate string) (*entrypay.ReportUpload, error) {
+	var u entrypay.ReportUpload
+	err := t.tx.QueryRowContext(ctx, selectUploadSQL+" WHERE merchant_id = $1 AND clearing_date = $2", merchantID, clearingDate).Scan(
+		&u.MerchantID, &u.ClearingDate, &u.Files, timeCol{&u.UploadedAt})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: report upload of %s on %s: %w", merchantID, clearingDate, notFound(err))
+	}
+	return &u, nil
+}
+
+// PutReportUpload records an upload; uploading a day again replaces its record.
+func (t *tx) PutReportUpload(ctx context.Context, u *entrypay.ReportUpload) error {
+	if _, err := t.tx.ExecContext(ctx, upsertUploadSQL, u.MerchantID, u.ClearingDate, u.Files, micros(u.UploadedAt)); err != nil {
+		return fmt.Errorf("sqlstore: put report upload of %s on %s: %w", u.MerchantID, u.ClearingDate, err)
+	}
+	return nil
+}

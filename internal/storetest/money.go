@@ -132,6 +132,54 @@ func testPricing(t *testing.T, e Engine) {
 	})
 }
 
+func testReportDelivery(t *testing.T, e Engine) {
+	h := e.setup(t)
+	m, other := h.addMerchant(), h.addMerchant()
+	d := &entrypay.ReportDelivery{MerchantID: m.ID, Address: "sftp.example:22", User: "noodles", Dir: "/in/reports", HostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA", UpdatedAt: at(1)}
+	allSet(t, d)
+	h.read(func(tx entrypay.Tx) error {
+		_, err := tx.ReportDelivery(h.ctx, m.ID)
+		isNotFound(t, "ReportDelivery", err)
+		_, err = tx.ReportUpload(h.ctx, m.ID, "2026-11-26")
+		isNotFound(t, "ReportUpload", err)
+		return nil
+	})
+	h.write(func(tx entrypay.Tx) error { return tx.PutReportDelivery(h.ctx, d) })
+	d2 := *d
+	d2.Address, d2.UpdatedAt = "sftp2.example:2222", at(2)
+	h.write(func(tx entrypay.Tx) error { return tx.PutReportDelivery(h.ctx, &d2) })
+	u := &entrypay.ReportUpload{MerchantID: m.ID, ClearingDate: "2026-11-26", Files: 3, UploadedAt: at(3)}
+	allSet(t, u)
+	h.write(func(tx entrypay.Tx) error { return tx.PutReportUpload(h.ctx, u) })
+	u2 := *u
+	u2.Files, u2.UploadedAt = 5, at(4)
+	h.write(func(tx entrypay.Tx) error { return tx.PutReportUpload(h.ctx, &u2) })
+	h.read(func(tx entrypay.Tx) error {
+		got, err := tx.ReportDelivery(h.ctx, m.ID)
+		same(t, &d2, got)
+		if err != nil {
+			return err
+		}
+		gotU, err := tx.ReportUpload(h.ctx, m.ID, "2026-11-26")
+		same(t, &u2, gotU)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ReportDelivery(h.ctx, other.ID)
+		isNotFound(t, "ReportDelivery of another merchant", err)
+		_, err = tx.ReportUpload(h.ctx, m.ID, "2026-11-27")
+		isNotFound(t, "ReportUpload of another day", err)
+		return nil
+	})
+	h.write(func(tx entrypay.Tx) error { return tx.DeleteReportDelivery(h.ctx, m.ID) })
+	h.write(func(tx entrypay.Tx) error { return tx.DeleteReportDelivery(h.ctx, m.ID) }) // deleting nothing is no error
+	h.read(func(tx entrypay.Tx) error {
+		_, err := tx.ReportDelivery(h.ctx, m.ID)
+		isNotFound(t, "ReportDelivery after delete", err)
+		return nil
+	})
+}
+
 func testBatches(t *testing.T, e Engine) {
 	h := e.setup(t)
 	m, other := h.addMerchant(), h.addMerchant()

@@ -122,6 +122,7 @@ func Run(t *testing.T, e Engine) {
 		{"BalancesConcurrent", testBalancesConcurrent},
 		{"Rates", testRates},
 		{"Pricing", testPricing},
+		{"ReportDelivery", testReportDelivery},
 		{"Batches", testBatches},
 		{"WalletFiles", testWalletFiles},
 		{"EntryQueries", testEntryQueries},
