@@ -119,6 +119,24 @@ type Tx interface {
 	ReportUpload(ctx context.Context, merchantID, clearingDate string) (*ReportUpload, error)
 	PutReportUpload(ctx context.Context, u *ReportUpload) error
 
+	// InsertRuleSet stores a rule set under the next version number, which it sets.
+	InsertRuleSet(ctx context.Context, rs *RuleSet) error
+	RuleSet(ctx context.Context, version int64) (*RuleSet, error)
+	// RuleSets lists the stored rule sets, newest first.
+	RuleSets(ctx context.Context) ([]*RuleSet, error)
+	UpdateRuleSet(ctx context.Context, rs *RuleSet) error
+
+	InsertRiskDecision(ctx context.Context, d *RiskDecision) error
+	RiskDecision(ctx context.Context, id string, forUpdate bool) (*RiskDecision, error)
+	RiskDecisions(ctx context.Context, q RiskDecisionQuery) ([]*RiskDecision, error)
+	UpdateRiskDecision(ctx context.Context, d *RiskDecision) error
+	// AddRiskCounts adds each count's figures to its bucket, creating it, in the order
+	// given (callers sort them, so that concurrent payments lock buckets in one order).
+	AddRiskCounts(ctx context.Context, counts []RiskCount) error
+	// RiskCounts returns the buckets of keys that start at or after since[span] for the
+	// spans given, and their "all" rows.
+	RiskCounts(ctx context.Context, keys []string, since map[string]int64) ([]RiskCount, error)
+
 	// RecordWalletFile remembers an imported wallet-side file by name and content hash;
 	// inserted is false when the same name was imported before.
 	RecordWalletFile(ctx context.Context, name, hash string, importedAt time.Time) (inserted bool, err error)

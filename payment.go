@@ -110,6 +110,12 @@ type Payment struct {
 	// Fee is what entrypay charges for the payment, in the settlement currency; set at
 	// success.
 	Fee Amount
+	// RiskReview is PENDING while the risk engine holds the payment for an operator
+	// (it is not sent to the wallet side until released), then RELEASED, REJECTED or
+	// EXPIRED; "" when it was never held.
+	RiskReview string
+	// DeviceID is the customer's device as the request or the hosted page's cookie says.
+	DeviceID string
 
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

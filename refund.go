@@ -34,9 +34,12 @@ type Refund struct {
 	// given back with it. Both are fixed when the refund is created.
 	SettlementAmount Amount
 	FeeReturned      Amount
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	RefundedAt       time.Time
+	// RiskReview is PENDING while the risk engine holds the refund for an operator,
+	// then RELEASED, REJECTED or EXPIRED; "" when it was never held.
+	RiskReview string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	RefundedAt time.Time
 }
 
 func (r *Refund) moveTo(to RefundStatus, at time.Time) error {

@@ -118,6 +118,7 @@ func fullPayment(p *entrypay.Payment) {
 	p.SettlementQuote = &entrypay.Quote{ID: "q-2", Pair: "HKD/USD", Price: "0.12812345", Start: at(2), Expiry: at(61), Guaranteed: true}
 	p.Fee = entrypay.Amount{Value: 4, Currency: "USD"}
 	p.LateSuccess = entrypay.LateSuccessReversed
+	p.RiskReview, p.DeviceID = entrypay.ReviewReleased, "dev-1"
 	p.UpdatedAt = at(5)
 	p.PaidAt = at(3)
 	p.CancelledAt = at(4)
@@ -152,6 +153,7 @@ func fullRefund(r *entrypay.Refund) {
 	r.RefundedAt = at(11)
 	r.SettlementAmount = entrypay.Amount{Value: 64, Currency: "USD"}
 	r.FeeReturned = entrypay.Amount{Value: 2, Currency: "USD"}
+	r.RiskReview = entrypay.ReviewPending
 }
 
 func newEntry(paymentID string, opts ...func(*entrypay.JournalEntry)) *entrypay.JournalEntry {
