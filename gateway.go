@@ -43,13 +43,23 @@ type Config struct {
 	FX FX
 	// Clearing sets the clearing day and the payout date (Alipay+'s: UTC+8, T+1).
 	Clearing Clearing
+
+	// Risk compiles the risk rule sets that decide every payment and refund before money
+	// moves; without it nothing is decided (a library user's choice, not serve's).
+	// DefaultRiskRules is stored as version 1 when the database has no rule set.
+	Risk             RiskEngine
+	DefaultRiskRules string
+	RiskMetrics      RiskMetrics
+	// Wallets describes a wallet by code (its currency and limits), for risk.
+	Wallets func(code string) (WalletInfo, bool)
 }
 
 // Gateway is the payment engine: it applies the rules, keeps the books and talks to the
 // wallet side, the database and merchants through the adapters in its Config.
 type Gateway struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	risk riskState
 }
 
 // NewGateway returns a Gateway, filling in defaults.

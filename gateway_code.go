@@ -125,6 +125,8 @@ type CodePage struct {
 	Store    *Store
 	Merchant *Merchant
 	Branding *Branding
+	// Replaces is the earlier code of the store this one replaced, if any.
+	Replaces string
 }
 
 // CodePage resolves a code value (any case) to its store, merchant and branding. An
@@ -146,6 +148,15 @@ func (g *Gateway) CodePage(ctx context.Context, value string) (*CodePage, error)
 		}
 		if page.Merchant, err = tx.Merchant(ctx, page.Code.MerchantID); err != nil {
 			return err
+		}
+		siblings, err := tx.EntryCodes(ctx, EntryCodeQuery{StoreID: page.Store.ID})
+		if err != nil {
+			return err
+		}
+		for _, c := range siblings {
+			if c.ReplacedBy == page.Code.Value {
+				page.Replaces = c.Value
+			}
 		}
 		if page.Branding, err = tx.Branding(ctx, page.Merchant.ID); errors.Is(err, ErrNotFound) {
 			page.Branding, err = &Branding{MerchantID: page.Merchant.ID}, nil
@@ -171,6 +182,8 @@ type CodePayment struct {
 	ResultURL string
 	// Note is the customer's optional note; it becomes the order description.
 	Note string
+	// DeviceID is the hosted page's device cookie.
+	DeviceID string
 }
 
 // PayAtCode takes a payment at an entry code: it checks the code is active, the amount
@@ -181,7 +194,10 @@ func (g *Gateway) PayAtCode(ctx context.Context, in CodePayment) (*Payment, erro
 	if err != nil {
 		return nil, err
 	}
-	if page.Code.Status != CodeActive {
+	// With a risk engine a payment to a code no longer active is refused by it (and
+	// recorded as a decision); without one, here.
+	inactive := page.Code.Status != CodeActive
+	if inactive && !g.riskOn() {
 		return nil, Errorf(EOrderClosed, "entry code %s is disabled", page.Code.Value)
 	}
 	if fixed := page.Code.FixedAmount; fixed != (Amount{}) && in.Amount != fixed {
@@ -203,6 +219,9 @@ func (g *Gateway) PayAtCode(ctx context.Context, in CodePayment) (*Payment, erro
 		NotifyURL:        page.Merchant.NotifyURL,
 		RedirectURL:      in.ResultURL,
 		EntryCode:        page.Code.Value,
+		DeviceID:         in.DeviceID,
+		codeReplacement:  page.Replaces != "",
+		codeInactive:     inactive,
 		hosted:           true,
 	})
 }

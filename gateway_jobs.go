@@ -19,6 +19,9 @@ func (g *Gateway) WatchPayment(ctx context.Context, paymentID string) (time.Dura
 	if p.Status != PaymentProcessing {
 		return 0, nil
 	}
+	if p.RiskReview == ReviewPending {
+		return g.closeHeld(ctx, p)
+	}
 	side := g.side(p.Network)
 	res, err := side.InquirePayment(ctx, p)
 	switch {
@@ -67,6 +70,9 @@ func (g *Gateway) closeExpired(ctx context.Context, side WalletSide, p *Payment)
 			if err := cur.moveTo(PaymentFail, now); err != nil {
 				return err
 			}
+			if err := g.declinePayment(ctx, tx, cur); err != nil {
+				return err
+			}
 			cur.ResultCode, cur.ResultMessage = string(EOrderClosed), "the payment expired before the customer paid"
 			if err := tx.UpdatePayment(ctx, cur); err != nil {
 				return err
@@ -105,8 +111,8 @@ func (g *Gateway) RetryRefund(ctx context.Context, refundID string) (time.Durati
 	if err != nil {
 		return 0, err
 	}
-	if r.Status != RefundProcessing {
-		return 0, nil
+	if r.Status != RefundProcessing || r.RiskReview == ReviewPending {
+		return 0, nil // final, or held until an operator releases it
 	}
 	r, err = g.sendRefund(ctx, p, r)
 	if r != nil && r.Status != RefundProcessing {

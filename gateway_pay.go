@@ -26,6 +26,16 @@ type PayInput struct {
 	ExpiresAt          time.Time
 	SettlementCurrency string
 	EntryCode          string
+	// DeviceID and CookieID identify the customer's device (order.env.deviceTokenId and
+	// cookieId, or the hosted page's own cookie); CustomerID is the wallet's id of the
+	// customer when the request carries one. The risk engine sees them.
+	DeviceID   string
+	CookieID   string
+	CustomerID string
+	// codeReplacement marks a payment to a code that replaced an earlier one; codeInactive
+	// one to a code that is no longer active, which is refused whatever the rules say.
+	codeReplacement bool
+	codeInactive    bool
 	// hosted marks a payment from entrypay's own page: the merchant need not have a
 	// notify URL, since it may follow payments elsewhere.
 	hosted bool
@@ -161,6 +171,7 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 		SettlementCurrency: in.SettlementCurrency,
 		Network:            g.networkFor(m),
 		EntryCode:          in.EntryCode,
+		DeviceID:           in.DeviceID,
 		CreatedAt:          now,
 		UpdatedAt:          now,
 		ExpiresAt:          in.ExpiresAt,
@@ -197,6 +208,16 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 		if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventCreated, Detail: fmt.Sprintf("%s, wallet %s", p.Amount, wallet)}); err != nil {
 			return err
 		}
+		if g.riskOn() {
+			if err := g.judgePayment(ctx, tx, m, p, &in, now); err != nil {
+				return err
+			}
+		} else if in.codeInactive {
+			return Errorf(EOrderClosed, "entry code %s is not active", p.EntryCode)
+		}
+		if p.Status != PaymentProcessing {
+			return nil
+		}
 		return tx.Enqueue(ctx, Job{Kind: JobWatchPayment, Subject: p.ID, RunAt: now.Add(g.cfg.WatchFirst)})
 	})
 	if err != nil {
@@ -205,7 +226,11 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 		}
 		return nil, fmt.Errorf("record payment: %w", err)
 	}
-	if existing != nil {
+	if existing == nil {
+		if done, err := replayOutcome(p); done { // refused or held by risk
+			return p, err
+		}
+	} else {
 		if existing.Amount != in.Amount {
 			return nil, Errorf(ERepeatInconsistent, "paymentRequestId %q was already used with paymentAmount %s", clip(in.RequestID), existing.Amount)
 		}
@@ -220,8 +245,8 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 	return g.sendToWallet(ctx, m, p)
 }
 
-// replayOutcome says whether a repeated pay can be answered from the stored payment, and
-// with what.
+// replayOutcome says whether a pay can be answered from the stored payment (a repeat, or
+// a new payment the risk engine refused or held), and with what.
 func replayOutcome(p *Payment) (bool, error) {
 	switch {
 	case p.Status == PaymentCancelled:
@@ -230,6 +255,8 @@ func replayOutcome(p *Payment) (bool, error) {
 		return true, &Error{Code: ErrorCode(p.ResultCode), Message: p.ResultMessage}
 	case p.CashierURL != "":
 		return true, nil
+	case p.RiskReview == ReviewPending:
+		return true, nil // the customer waits on the hold page
 	}
 	return false, nil
 }
@@ -258,6 +285,9 @@ func (g *Gateway) sendToWallet(ctx context.Context, m *Merchant, p *Payment) (*P
 		case errors.As(werr, &walletErr) && !errors.Is(werr, ErrWalletNoAnswer):
 			cur.ResultCode, cur.ResultMessage = string(walletErr.Code), walletErr.Message
 			if err := cur.moveTo(PaymentFail, now); err != nil {
+				return err
+			}
+			if err := g.declinePayment(ctx, tx, cur); err != nil {
 				return err
 			}
 			ev.Kind, ev.Detail = EventWalletPay, "refused: "+walletErr.Error()
@@ -369,6 +399,9 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 				}
 				p.ResultCode = firstNonEmpty(res.ResultCode, "PROCESS_FAIL")
 				p.ResultMessage = firstNonEmpty(res.ResultMessage, "the wallet refused the payment")
+				if err := g.declinePayment(ctx, tx, p); err != nil {
+					return err
+				}
 			}
 			if err := tx.UpdatePayment(ctx, p); err != nil {
 				return err

@@ -113,11 +113,22 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 			}
 			return g.sameRefund(ctx, tx, existing, in, &r, &p)
 		}
+		if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRefund, Detail: fmt.Sprintf("refund %s of %s requested", r.ID, r.Amount)}); err != nil {
+			return err
+		}
+		if g.riskOn() {
+			if err := g.judgeRefund(ctx, tx, m, p, r, total.Value, now); err != nil {
+				return err
+			}
+			if r.Status == RefundFail {
+				return nil // refused: nothing was reserved, nothing is sent
+			}
+		}
 		if err := g.reserveRefund(ctx, tx, p, r, now); err != nil {
 			return err
 		}
-		if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRefund, Detail: fmt.Sprintf("refund %s of %s requested", r.ID, r.Amount)}); err != nil {
-			return err
+		if r.RiskReview == ReviewPending {
+			return nil // sent when an operator releases it
 		}
 		return tx.Enqueue(ctx, Job{Kind: JobRetryRefund, Subject: r.ID, RunAt: now.Add(g.cfg.RefundRetry)})
 	})
@@ -126,6 +137,9 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 	}
 	if r.Status != RefundProcessing {
 		return r, refundOutcome(r)
+	}
+	if r.RiskReview == ReviewPending {
+		return r, errRefundHeld
 	}
 	return g.sendRefund(ctx, p, r)
 }
@@ -183,6 +197,9 @@ func (g *Gateway) sendRefund(ctx context.Context, p *Payment, r *Refund) (*Refun
 			}
 			cur.ResultCode, cur.ResultMessage = string(walletErr.Code), walletErr.Message
 			if err := g.releaseRefund(ctx, tx, p, cur, now); err != nil {
+				return err
+			}
+			if err := g.declineRefund(ctx, tx, cur); err != nil {
 				return err
 			}
 		default:
@@ -300,6 +317,9 @@ func (g *Gateway) markCancelled(ctx context.Context, tx Tx, p *Payment, now time
 		}
 	}
 	if err := p.moveTo(PaymentCancelled, now); err != nil {
+		return err
+	}
+	if err := g.declinePayment(ctx, tx, p); err != nil {
 		return err
 	}
 	p.ResultCode, p.ResultMessage = string(EOrderCanceled), why

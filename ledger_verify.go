@@ -184,7 +184,10 @@ func checkPaymentEntries(p *Payment, refunds []*Refund, entries []*JournalEntry,
 	for _, rf := range refunds {
 		got := byRefund[rf.ID]
 		want := map[string]int{}
-		reserved := rf.SettlementAmount.Value != 0
+		// A refund the risk engine refused outright never reserved anything; one it held
+		// and an operator then rejected did, and released it.
+		refusedAtOnce := rf.ResultCode == string(ERiskReject) && rf.RiskReview == ""
+		reserved := rf.SettlementAmount.Value != 0 && !refusedAtOnce
 		if reserved {
 			want[EntryRefundReserve] = 1
 		}

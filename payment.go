@@ -176,4 +176,5 @@ const (
 	EventReversed       = "late_success_reversed"
 	EventMismatch       = "wallet_mismatch"
 	EventRefund         = "refund"
+	EventRisk           = "risk"
 )

@@ -225,7 +225,13 @@ func (s *Server) amsPay(ctx context.Context, c amsCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ams.PayResponseOf(p), nil
+	resp := ams.PayResponseOf(p)
+	if resp.RedirectActionForm == nil && p.RiskReview != "" {
+		// Held for risk review: the customer waits on entrypay's page, which sends them on
+		// to the wallet's cashier once an operator releases the payment.
+		resp.RedirectActionForm = &ams.RedirectActionForm{Method: "GET", RedirectURL: s.cfg.PublicURL + "/hold/" + p.ID}
+	}
+	return resp, nil
 }
 
 // payInput checks an Entry Code pay request field by field.
@@ -264,6 +270,15 @@ func payInput(req *ams.PayRequest) (entrypay.PayInput, error) {
 		return in, err
 	}
 	if in.ClientIP, err = field("order.env.clientIp", o.Env.ClientIP, false, 64); err != nil {
+		return in, err
+	}
+	if in.DeviceID, err = field("order.env.deviceTokenId", o.Env.DeviceTokenID, false, 64); err != nil {
+		return in, err
+	}
+	if in.CookieID, err = field("order.env.cookieId", o.Env.CookieID, false, 64); err != nil {
+		return in, err
+	}
+	if in.CustomerID, err = field("paymentMethod.customerId", req.PaymentMethod.CustomerID, false, 64); err != nil {
 		return in, err
 	}
 	if in.ReferenceOrderID, err = field("order.referenceOrderId", o.ReferenceOrderID, false, 64); err != nil {

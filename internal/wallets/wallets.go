@@ -22,7 +22,10 @@ type Wallet struct {
 	Region   string `json:"region"`
 	Currency string `json:"currency"`
 	// MinAmount is the smallest payment the wallet accepts, in minor units of Currency.
-	MinAmount int64    `json:"minAmount"`
+	MinAmount int64 `json:"minAmount"`
+	// MaxAmount is the largest payment the wallet accepts, where it publishes one (0: none
+	// known).
+	MaxAmount int64    `json:"maxAmount"`
 	Languages []string `json:"languages"`
 }
 
