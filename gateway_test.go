@@ -151,6 +151,12 @@ type env struct {
 
 func setup(t *testing.T, kind string) *env {
 	t.Helper()
+	return setupWith(t, kind, nil)
+}
+
+// setupWith is setup with changes to the gateway's Config.
+func setupWith(t *testing.T, kind string, configure func(*entrypay.Config)) *env {
+	t.Helper()
 	e := &env{
 		db:       testdb.Open(t, kind),
 		wallet:   &fakeWallet{},
@@ -158,10 +164,17 @@ func setup(t *testing.T, kind string) *env {
 		clock:    &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)},
 	}
 	detect := map[string]string{hkUA: "ALIPAY_HK", "AlipayConnect": "CONNECT_WALLET"}
-	e.gw = entrypay.NewGateway(entrypay.Config{
+	cfg := entrypay.Config{
 		DB: e.db.Store, Live: e.wallet, Notifier: e.notifier, Now: e.clock.Now, FX: &fx.Engine{},
 		DetectWallet: func(ua string) (string, bool) { w, ok := detect[ua]; return w, ok },
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	e.gw = entrypay.NewGateway(cfg)
+	if err := e.gw.LoadRiskRules(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		r, err := e.gw.VerifyLedger(context.Background())
 		if err != nil {
