@@ -526,6 +526,9 @@ func (g *Gateway) WatchRiskRules(ctx context.Context, every time.Duration) {
 	if !g.riskOn() {
 		return
 	}
+	if every <= 0 {
+		every = 5 * time.Second
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

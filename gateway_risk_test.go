@@ -161,10 +161,11 @@ func TestRiskDeclinedFreesLimit(t *testing.T) {
 	if err := e.gw.ApplyWalletResult(ctx, entrypay.WalletResult{PaymentID: p.ID, Status: entrypay.PaymentFail, Amount: p.Amount, ResultCode: "USER_BALANCE_NOT_ENOUGH"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.gw.Pay(ctx, e.merchant, e.payInput("third", 1000)); err != nil {
+	third, err := e.gw.Pay(ctx, e.merchant, e.payInput("third", 1000))
+	if err != nil {
 		t.Fatalf("after the first failed its amount is free again: %v", err)
 	}
-	d := decisions(t, e, entrypay.RiskDecisionQuery{Limit: 1})[0]
+	d := decisions(t, e, entrypay.RiskDecisionQuery{PaymentID: third.ID})[0]
 	if v := d.Signals.Velocity.Merchant; v.Count10m != 3 || v.Amount24h != 1000 {
 		t.Fatalf("velocity seen by the third payment %+v: want 3 attempts, 1000 not declined", v)
 	}

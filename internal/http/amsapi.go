@@ -229,7 +229,7 @@ func (s *Server) amsPay(ctx context.Context, c amsCall) (any, error) {
 	if resp.RedirectActionForm == nil && p.RiskReview != "" {
 		// Held for risk review: the customer waits on entrypay's page, which sends them on
 		// to the wallet's cashier once an operator releases the payment.
-		resp.RedirectActionForm = &ams.RedirectActionForm{Method: "GET", RedirectURL: s.cfg.PublicURL + "/hold/" + p.ID}
+		resp.RedirectActionForm = &ams.RedirectActionForm{Method: "GET", RedirectURL: s.holdURL(p, "")}
 	}
 	return resp, nil
 }

@@ -25,6 +25,7 @@ type Pages interface {
 	PayAtCode(ctx context.Context, in entrypay.CodePayment) (*entrypay.Payment, error)
 	Payment(ctx context.Context, m *entrypay.Merchant, ref entrypay.PaymentRef) (*entrypay.Payment, []*entrypay.Refund, error)
 	Branding(ctx context.Context, merchantID string) (*entrypay.Branding, error)
+	PaymentByID(ctx context.Context, id string) (*entrypay.Payment, error)
 }
 
 //go:embed templates/*.html static/*
@@ -239,6 +240,7 @@ func (s *Server) handleCodePage() http.Handler {
 			s.renderOpenWallet(w, r, cp, lang)
 			return
 		}
+		s.ensureDevice(w, r)
 		s.renderAmount(w, r, cp, wallet, lang, newRequestToken(), "", "")
 	})
 }
@@ -330,9 +332,14 @@ func (s *Server) handleCodeSubmit() http.Handler {
 		pay, err := s.cfg.Pages.PayAtCode(r.Context(), entrypay.CodePayment{
 			Code: cp.Code.Value, RequestID: token, Amount: amount, Note: noteOf(r),
 			UserAgent: r.UserAgent(), ClientIP: clientIP(r), ResultURL: resultURL,
+			DeviceID: deviceID(r),
 		})
 		if err == nil && pay.CashierURL != "" {
 			http.Redirect(w, r, pay.CashierURL, http.StatusSeeOther)
+			return
+		}
+		if err == nil && pay.RiskReview == entrypay.ReviewPending {
+			http.Redirect(w, r, s.holdURL(pay, lang), http.StatusSeeOther)
 			return
 		}
 		if err == nil && pay.Status.Final() {
@@ -348,6 +355,10 @@ func (s *Server) handleCodeSubmit() http.Handler {
 			again(l.T("err_closed"))
 		case entrypay.EInvalid:
 			again(s.amountMessage(l, err, cp, wallet, lang))
+		case entrypay.ERiskReject:
+			// The customer is not told which rule: that would teach a fraudster.
+			token = newRequestToken()
+			again(l.T("err_risk"))
 		case entrypay.EInternal:
 			s.pageError(w, r, err, lang)
 		default:
@@ -485,6 +496,9 @@ func (s *Server) handleResult() http.Handler {
 			p.Title, when = p.L.T("result_success"), pay.PaidAt
 		case entrypay.PaymentFail:
 			p.Title, when, p.Reason = p.L.T("result_fail"), pay.ClosedAt, pay.ResultMessage
+			if pay.ResultCode == string(entrypay.ERiskReject) {
+				p.Reason = p.L.T("result_risk")
+			}
 		case entrypay.PaymentCancelled:
 			p.Title, when = p.L.T("result_cancelled"), pay.CancelledAt
 		default:

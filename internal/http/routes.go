@@ -32,6 +32,7 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 			mux.Handle("GET /"+c+"/{code}/r/{token}", s.handleResult())
 			mux.Handle("GET /"+c+"/{code}/r/{token}/status", s.handleResultStatus())
 		}
+		mux.Handle("GET /hold/{payment}", s.handleHold())
 		mux.Handle("GET /m/{merchant}/logo", s.handleLogo())
 		mux.Handle("GET /static/", s.handleStatic())
 	}
@@ -55,6 +56,17 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /admin/api/v1/settlement/close", s.admin(s.adminCloseDay))
 		mux.Handle("GET /admin/api/v1/settlement/batches", s.admin(s.adminListBatches))
 		mux.Handle("POST /admin/api/v1/settlement/batches/{batch}/settle", s.admin(s.adminSettleBatch))
+	}
+
+	if s.cfg.Risk != nil && s.cfg.AdminToken != "" {
+		mux.Handle("GET /admin/api/v1/risk/rulesets", s.admin(s.adminListRuleSets))
+		mux.Handle("POST /admin/api/v1/risk/rulesets", s.admin(s.adminPostRuleSet))
+		mux.Handle("GET /admin/api/v1/risk/rulesets/{version}", s.admin(s.adminGetRuleSet))
+		mux.Handle("POST /admin/api/v1/risk/rulesets/{version}/status", s.admin(s.adminRuleSetStatus))
+		mux.Handle("GET /admin/api/v1/risk/decisions", s.admin(s.adminListDecisions))
+		mux.Handle("GET /admin/api/v1/risk/decisions/{decision}", s.admin(s.adminGetDecision))
+		mux.Handle("POST /admin/api/v1/risk/decisions/{decision}/{action}", s.admin(s.adminReview))
+		mux.Handle("GET /admin/api/v1/risk/shadow", s.admin(s.adminShadowReport))
 	}
 
 	mux.Handle("GET /healthz", s.handleHealth())

@@ -70,6 +70,7 @@ type Config struct {
 	// a token it is not served.
 	Admin      Admin
 	Money      Money
+	Risk       Risk
 	AdminToken string
 }
 
