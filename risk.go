@@ -43,7 +43,8 @@ const (
 // counts and sums of velocity windows include the payment being decided.
 type RiskSignals struct {
 	// Kind is "payment" or "refund"; Channel is "api" (the merchant's pay call) or "page"
-	// (entrypay's hosted entry page).
+	// (entrypay's hosted entry page). These sets are a promise: the engine refuses a rule
+	// comparing them with any other value as one that can never fire.
 	Kind    string `expr:"kind" json:"kind"`
 	Channel string `expr:"channel" json:"channel"`
 	// Amount is the payment's (or refund's) amount in Currency.
@@ -53,7 +54,7 @@ type RiskSignals struct {
 	// quote (equal to Amount when no conversion is needed).
 	SettlementAmount   int64  `expr:"settlement_amount" json:"settlement_amount"`
 	SettlementCurrency string `expr:"settlement_currency" json:"settlement_currency"`
-	// Hour (0–23) and Weekday (0 = Sunday) are the local time at the store.
+	// Hour (0–23) and Weekday (0 = Sunday … 6) are the local time at the store.
 	Hour    int `expr:"hour" json:"hour"`
 	Weekday int `expr:"weekday" json:"weekday"`
 
@@ -93,7 +94,8 @@ type RiskStore struct {
 
 // RiskCode is the entry code a hosted-page payment came through ("" Value otherwise).
 type RiskCode struct {
-	Value  string `expr:"value" json:"value"`
+	Value string `expr:"value" json:"value"`
+	// Status is ACTIVE or DISABLED (a replaced code is DISABLED); "" without a code.
 	Status string `expr:"status" json:"status"`
 	// AgeHours is how long ago the code was issued; IsReplacement says it replaced an
 	// earlier code of the store (a swapped sticker is a classic fraud).
@@ -188,8 +190,10 @@ type RiskVerdict struct {
 // RiskRules is a compiled rule set.
 type RiskRules interface {
 	// Evaluate decides about s. It fills in the limits the rule set sets (merchant and
-	// wallet) before the rules see s, so the caller stores the signals as the rules saw
-	// them. An error means the rule set failed at run time: the caller fails closed.
+	// wallet, replacing the wallet's own min and max where the set overrides them) before
+	// the rules see s, so the caller stores the signals as the rules saw them; each rule
+	// set therefore gets its own copy. An error means the rule set failed at run time: the
+	// caller fails closed.
 	Evaluate(s *RiskSignals) (*RiskVerdict, error)
 	Version() int64
 }

@@ -15,12 +15,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/internal/alipayplus"
 	"github.com/entrypay/entrypay/internal/antomsig"
 	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
+	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
 	"github.com/entrypay/entrypay/internal/wallets"
 )
@@ -50,6 +53,8 @@ type serveOptions struct {
 	clearingCutoff     time.Duration
 	valueDays          int
 	reportsDir         string
+	riskRules          string
+	riskReload         time.Duration
 	sftpKey            string
 }
 
@@ -119,6 +124,8 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.clearingZone, "clearing-zone", "+08:00", "time zone of the clearing day (offset or IANA name); Alipay+ clears in UTC+8")
 	fs.DurationVar(&o.clearingCutoff, "clearing-cutoff", 0, "time of day the clearing day ends, e.g. 22h (0: midnight)")
 	fs.IntVar(&o.valueDays, "value-days", 1, "N of T+N: days from the clearing day to the merchant payout")
+	fs.StringVar(&o.riskRules, "risk-rules", envOr(getenv, "ENTRYPAY_RISK_RULES", ""), "risk rule file (YAML) kept live: reloaded when it changes; a broken file is logged and the rules in force stay (env ENTRYPAY_RISK_RULES; default: the stored rule sets, first the built-in rules)")
+	fs.DurationVar(&o.riskReload, "risk-reload", 2*time.Second, "how often the risk rule file and the stored rule sets are checked for changes")
 	fs.StringVar(&o.sftpKey, "sftp-key", envOr(getenv, "ENTRYPAY_SFTP_KEY", ""), "entrypay's SSH private key for uploading reports to merchants' SFTP servers (env ENTRYPAY_SFTP_KEY; make one with 'entrypay keys sftp-generate')")
 	fs.StringVar(&o.reportsDir, "reports-dir", envOr(getenv, "ENTRYPAY_REPORTS_DIR", ""), "write each merchant's reports here when a clearing day closes (env ENTRYPAY_REPORTS_DIR)")
 	o.notifySchedule = append(scheduleFlag{}, entrypay.DefaultNotifySchedule...)
@@ -302,6 +309,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	}
 
 	walletTable := wallets.Builtin()
+	registry := prometheus.NewRegistry()
 	gw := entrypay.NewGateway(entrypay.Config{
 		DB:       db.store,
 		FX:       &fx.Engine{},
@@ -311,11 +319,26 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Notifier: notify.New(notify.Config{
 			Key: gwKey, KeyVersion: gwKeyVersion, AllowPrivate: o.notifyAllowPrivate,
 		}),
-		DetectWallet: walletTable.Detect,
-		Logger:       log,
-		WatchFirst:   o.watchFirst,
-		WatchMax:     o.watchMax,
+		DetectWallet:     walletTable.Detect,
+		Logger:           log,
+		WatchFirst:       o.watchFirst,
+		WatchMax:         o.watchMax,
+		Risk:             risk.Engine{},
+		DefaultRiskRules: risk.DefaultRules(),
+		RiskMetrics:      ephttp.NewRiskMetrics(registry),
+		Wallets: func(code string) (entrypay.WalletInfo, bool) {
+			w, ok := walletTable.Wallet(code)
+			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok
+		},
 	})
+	if err := gw.LoadRiskRules(ctx); err != nil {
+		return nil, fmt.Errorf("risk rules: %w", err)
+	}
+	var rulesFile *riskFile
+	if o.riskRules != "" {
+		rulesFile = &riskFile{path: o.riskRules, gw: gw, log: log.With("component", "risk")}
+		rulesFile.sync(ctx)
+	}
 
 	// Alipay+ notifications, one endpoint per network.
 	notifyHandlers := map[string]http.Handler{}
@@ -349,6 +372,8 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		AdminToken:   o.adminToken,
 		Reports:      gw,
 		Money:        gw,
+		Risk:         gw,
+		Registry:     registry,
 	})
 
 	sinks, err := newReportSinks(o.reportsDir, o.sftpKey, log.With("component", "reports"))
@@ -366,6 +391,11 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	var wg sync.WaitGroup
 	if sb != nil {
 		wg.Go(func() { _ = sb.Run(runCtx) })
+	}
+	// Rule sets changed by another process, or in the file, take effect here too.
+	wg.Go(func() { gw.WatchRiskRules(runCtx, o.riskReload) })
+	if rulesFile != nil {
+		wg.Go(func() { rulesFile.watch(runCtx, o.riskReload) })
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/entrypay/entrypay"
@@ -24,6 +25,7 @@ import (
 	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
+	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
 	"github.com/entrypay/entrypay/internal/testdb"
 	"github.com/entrypay/entrypay/internal/wallets"
@@ -56,6 +58,7 @@ type harness struct {
 	merchant *entrypay.Merchant
 	live     *entrypay.Merchant
 	now      func() time.Time
+	registry *prometheus.Registry
 }
 
 func newHarness(t testing.TB, kind string, opts ...func(*ephttp.Config)) *harness {
@@ -86,18 +89,29 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		Endpoint: srv.URL + "/sandbox", ClientID: "ACQ", Key: gatewayKey, KeyVersion: 1,
 		PeerKey: h.sb.PublicKey(), NotifyURL: srv.URL + "/alipayplus/sandbox/notifyPayment", Now: now,
 	})
+	table := wallets.Builtin()
+	h.registry = prometheus.NewRegistry()
 	h.gw = entrypay.NewGateway(entrypay.Config{
 		DB: db.Store, Live: side, Sandbox: side, FX: &fx.Engine{}, Now: now,
 		Notifier:     notify.New(notify.Config{Key: gatewayKey, KeyVersion: 1, AllowPrivate: true}),
-		DetectWallet: wallets.Builtin().Detect,
+		DetectWallet: table.Detect,
+		// Every payment is decided by the built-in risk rules, as in serve.
+		Risk: risk.Engine{}, DefaultRiskRules: risk.DefaultRules(), RiskMetrics: ephttp.NewRiskMetrics(h.registry),
+		Wallets: func(code string) (entrypay.WalletInfo, bool) {
+			w, ok := table.Wallet(code)
+			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok
+		},
 	})
+	if err := h.gw.LoadRiskRules(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	cfg := ephttp.Config{
 		Payments: h.gw, Key: gatewayKey, KeyVersion: 1, Sandbox: h.sb.Handler(),
 		Pages: h.gw, Admin: h.gw, AdminToken: adminToken, PublicURL: srv.URL,
 		AlipayNotify: map[string]http.Handler{"sandbox": &alipayplus.NotifyHandler{
 			ClientID: "ACQ", PeerKey: h.sb.PublicKey(), Key: gatewayKey, KeyVersion: 1, Recorder: h.gw,
 		}},
-		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw,
+		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw, Risk: h.gw, Registry: h.registry,
 	}
 	for _, o := range opts {
 		o(&cfg)

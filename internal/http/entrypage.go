@@ -191,6 +191,9 @@ func codeValue(r *http.Request) string { return strings.ToUpper(r.PathValue("cod
 
 // loadCode resolves the code for a page, rendering the unknown or disabled page itself
 // and returning nil when there is nothing more to do.
+//
+// A code no longer active gets the "disabled" page, except for a submitted payment,
+// which goes on so that the attempt is decided (and recorded) by the risk engine.
 func (s *Server) loadCode(w http.ResponseWriter, r *http.Request) (*entrypay.CodePage, string, string) {
 	ctx := r.Context()
 	ua := r.UserAgent()
@@ -211,13 +214,17 @@ func (s *Server) loadCode(w http.ResponseWriter, r *http.Request) (*entrypay.Cod
 		s.pageError(w, r, err, lang)
 		return nil, "", ""
 	}
-	if cp.Code.Status != entrypay.CodeActive {
-		p := s.basePage(r, cp, wallet, lang)
-		p.Title = p.L.T("code_disabled_title")
-		s.render(w, r, http.StatusGone, "disabled", p)
+	if cp.Code.Status != entrypay.CodeActive && r.Method != http.MethodPost {
+		s.renderDisabled(w, r, cp, wallet, lang)
 		return nil, "", ""
 	}
 	return cp, wallet, lang
+}
+
+func (s *Server) renderDisabled(w http.ResponseWriter, r *http.Request, cp *entrypay.CodePage, wallet, lang string) {
+	p := s.basePage(r, cp, wallet, lang)
+	p.Title = p.L.T("code_disabled_title")
+	s.render(w, r, http.StatusGone, "disabled", p)
 }
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error, lang string) {
@@ -345,6 +352,10 @@ func (s *Server) handleCodeSubmit() http.Handler {
 		if err == nil && pay.Status.Final() {
 			// A repeat after the payment ended: show where it stands.
 			http.Redirect(w, r, resultURL, http.StatusSeeOther)
+			return
+		}
+		if err != nil && cp.Code.Status != entrypay.CodeActive {
+			s.renderDisabled(w, r, cp, wallet, lang) // refused for that
 			return
 		}
 		switch code := entrypay.ErrorCodeOf(err); code {
