@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/testdb"
 )
 
@@ -373,5 +374,37 @@ func TestRiskRuleSets(t *testing.T) {
 	}
 	if live, _ := other.RiskVersions(); live != shadow.Version {
 		t.Fatalf("another gateway loads version %d", live)
+	}
+}
+
+// BenchmarkPayRisk is what deciding costs a payment: Pay with a wallet side that answers
+// at once, without a risk engine and with the built-in rules (counters added and read,
+// rules evaluated, decision stored, all in the payment's transaction), on each store.
+func BenchmarkPayRisk(b *testing.B) {
+	for _, kind := range testdb.Engines() {
+		for _, withRisk := range []bool{false, true} {
+			name := kind + "/none"
+			if withRisk {
+				name = kind + "/builtin"
+			}
+			b.Run(name, func(b *testing.B) {
+				e := setupWith(b, kind, func(c *entrypay.Config) {
+					if withRisk {
+						c.Risk, c.DefaultRiskRules = risk.Engine{}, risk.DefaultRules()
+					}
+				})
+				ctx := context.Background()
+				b.ResetTimer()
+				i := 0
+				for b.Loop() {
+					i++
+					in := e.payInput(fmt.Sprintf("b%d", i), 1000)
+					in.ClientIP = fmt.Sprintf("10.0.%d.%d", i/250%250, i%250) // no velocity rule fires
+					if _, err := e.gw.Pay(ctx, e.merchant, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -155,7 +155,7 @@ func setup(t *testing.T, kind string) *env {
 }
 
 // setupWith is setup with changes to the gateway's Config.
-func setupWith(t *testing.T, kind string, configure func(*entrypay.Config)) *env {
+func setupWith(t testing.TB, kind string, configure func(*entrypay.Config)) *env {
 	t.Helper()
 	e := &env{
 		db:       testdb.Open(t, kind),
