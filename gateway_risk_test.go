@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,14 +100,16 @@ func decisions(t *testing.T, e *env, q entrypay.RiskDecisionQuery) []*entrypay.R
 	return ds
 }
 
-// TestRiskConcurrentLimit sends payments at once that a daily limit only some of fit:
-// exactly those pass, on each store, because each payment's counters are added (and
-// locked) in its own transaction before it is judged.
+// TestRiskConcurrentLimit sends payments at once that the built-in merchant_daily_limit
+// rule (limit 45.00) lets only some of through: exactly those pass, on each store,
+// because each payment's counters are added (and locked) in its own transaction before
+// it is judged.
 func TestRiskConcurrentLimit(t *testing.T) {
 	for _, kind := range testdb.Engines() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			e, _ := setupRisk(t, kind, `{"dailyLimit": 4500}`)
+			src := strings.Replace(risk.DefaultRules(), "    default: {per_payment: 0, daily: 0}", "    default: {per_payment: 0, daily: 4500}", 1)
+			e := setupWith(t, kind, func(c *entrypay.Config) { c.Risk, c.DefaultRiskRules = risk.Engine{}, src })
 			const n = 10
 			var wg sync.WaitGroup
 			errs := make([]error, n)
@@ -143,7 +146,7 @@ func TestRiskConcurrentLimit(t *testing.T) {
 			if _, err := e.gw.Pay(context.Background(), e.merchant, e.payInput("fits", 500)); err != nil {
 				t.Fatalf("a payment within the remaining limit: %v", err)
 			}
-			if _, err := e.gw.Pay(context.Background(), e.merchant, e.payInput("too-much", 1)); entrypay.ErrorCodeOf(err) != entrypay.ERiskReject {
+			if _, err := e.gw.Pay(context.Background(), e.merchant, e.payInput("too-much", 1)); entrypay.ErrorCodeOf(err) != entrypay.ERiskReject || !strings.Contains(err.Error(), "MERCHANT_DAILY_LIMIT") {
 				t.Fatalf("a payment above the limit: %v", err)
 			}
 		})

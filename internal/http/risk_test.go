@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,7 @@ func TestRiskRulesAPI(t *testing.T) {
 			"blocked_ips: []", `blocked_ips: ["203.0.113.7"]`,
 			"blocked_devices: []", `blocked_devices: ["dev-blocked"]`,
 			"allowed_customers: []", `allowed_customers: ["cust-vip"]`,
+			"allowed_devices: []", `allowed_devices: ["dev-vip"]`,
 			"    default: {per_payment: 0, daily: 0}", fmt.Sprintf("    default: {per_payment: 0, daily: 0}\n    %s: {per_payment: 50000, daily: 100000}", limited.ID),
 			"  wallets: {}", "  wallets:\n    GCASH: {daily: 150000}",
 		), "LIVE")
@@ -255,6 +257,10 @@ func TestRiskRulesAPI(t *testing.T) {
 		d = h.lastDecision(t, usual)
 		if res.ResultStatus != "S" || d.Outcome != entrypay.RiskAccept || d.Verdict.Reason != "ALLOW_LIST" || !strings.HasPrefix(resp.RedirectActionForm.RedirectURL, h.url+"/sandbox/cashier/") {
 			t.Fatalf("allowed customer: %+v, decision %s %s %v", res, d.Outcome, d.Verdict.Reason, fired(d))
+		}
+		res, _ = h.riskPay(t, riskPay{id: "vip-device", value: 60000, merchant: usual, device: "dev-vip"}) // ten times the usual, now 27.27
+		if d := h.lastDecision(t, usual); res.ResultStatus != "S" || d.Outcome != entrypay.RiskAccept || !slices.Contains(fired(d), "allowed_device") || !slices.Contains(fired(d), "unusual_amount") {
+			t.Fatalf("allowed device: %+v, decision %s %v", res, d.Outcome, fired(d))
 		}
 
 		// The decisions are visible through the admin API, with their inputs.
