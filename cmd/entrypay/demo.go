@@ -47,7 +47,7 @@ func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		notifyAllowPrivate: true, sandbox: true, jobPoll: 200 * time.Millisecond, logLevel: *logLevel,
 		watchFirst: 10 * time.Second, watchMax: time.Minute, maxSkew: 5 * time.Minute,
 		notifySchedule: entrypay.DefaultNotifySchedule,
-		clearingZone:   "+08:00", valueDays: 1, riskReload: 2 * time.Second,
+		clearingZone:   "+08:00", valueDays: 1, riskReload: 2 * time.Second, clientRate: 50,
 	}
 	a, err := startApp(ctx, o, stderr)
 	if err != nil {

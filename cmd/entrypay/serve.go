@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/internal/alipayplus"
@@ -54,6 +55,7 @@ type serveOptions struct {
 	valueDays          int
 	reportsDir         string
 	riskRules          string
+	clientRate         float64
 	riskReload         time.Duration
 	sftpKey            string
 }
@@ -124,6 +126,7 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.clearingZone, "clearing-zone", "+08:00", "time zone of the clearing day (offset or IANA name); Alipay+ clears in UTC+8")
 	fs.DurationVar(&o.clearingCutoff, "clearing-cutoff", 0, "time of day the clearing day ends, e.g. 22h (0: midnight)")
 	fs.IntVar(&o.valueDays, "value-days", 1, "N of T+N: days from the clearing day to the merchant payout")
+	fs.Float64Var(&o.clientRate, "client-rate", 50, "merchant API requests per second allowed to each client id (burst: twice as many)")
 	fs.StringVar(&o.riskRules, "risk-rules", envOr(getenv, "ENTRYPAY_RISK_RULES", ""), "risk rule file (YAML) kept live: reloaded when it changes; a broken file is logged and the rules in force stay (env ENTRYPAY_RISK_RULES; default: the stored rule sets, first the built-in rules)")
 	fs.DurationVar(&o.riskReload, "risk-reload", 2*time.Second, "how often the risk rule file and the stored rule sets are checked for changes")
 	fs.StringVar(&o.sftpKey, "sftp-key", envOr(getenv, "ENTRYPAY_SFTP_KEY", ""), "entrypay's SSH private key for uploading reports to merchants' SFTP servers (env ENTRYPAY_SFTP_KEY; make one with 'entrypay keys sftp-generate')")
@@ -256,8 +259,10 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	var sb *sandbox.Sandbox
 	var sandboxSide, liveSide entrypay.WalletSide
 	var livePeer *rsa.PublicKey
+	var sbKey *rsa.PrivateKey // the built-in sandbox's, when it runs
 	if o.sandbox {
-		sbKey, err := antomsig.GenerateKey()
+		var err error
+		sbKey, err = antomsig.GenerateKey()
 		if err != nil {
 			return nil, err
 		}
@@ -310,6 +315,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 
 	walletTable := wallets.Builtin()
 	registry := prometheus.NewRegistry()
+	registerSignCounts(registry, map[string]*rsa.PrivateKey{"gateway": gwKey, "wallet": sbKey})
 	gw := entrypay.NewGateway(entrypay.Config{
 		DB:       db.store,
 		FX:       &fx.Engine{},
@@ -374,6 +380,8 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Money:        gw,
 		Risk:         gw,
 		Registry:     registry,
+		RateLimit:    rate.Limit(o.clientRate),
+		RateBurst:    int(2 * o.clientRate),
 	})
 
 	sinks, err := newReportSinks(o.reportsDir, o.sftpKey, log.With("component", "reports"))
@@ -454,4 +462,19 @@ func (s *settling) CloseDue(ctx context.Context) error {
 		return err
 	}
 	return s.sinks.deliver(ctx, s.Gateway, day, batches, false)
+}
+
+// registerSignCounts exports how many RSA signatures each key of this process has made
+// (entrypay_rsa_signs_total{role}), which `entrypay bench --target` reads: signing is what
+// a payment costs.
+func registerSignCounts(reg prometheus.Registerer, keys map[string]*rsa.PrivateKey) {
+	for role, key := range keys {
+		if key == nil {
+			continue
+		}
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "entrypay_rsa_signs_total", Help: "RSA private-key operations (signatures) by the key's role.",
+			ConstLabels: prometheus.Labels{"role": role},
+		}, func() float64 { return float64(antomsig.SignCount(key)) }))
+	}
 }

@@ -21,6 +21,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Algorithm is the only signature algorithm the scheme defines.
@@ -46,10 +48,31 @@ func Content(method, uri, clientID, timestamp string, body []byte) []byte {
 	return b
 }
 
+// signs counts the private-key operations of each key, for the benchmark and the
+// metrics: RSA signing is what a payment costs, so it is counted rather than guessed.
+var signs sync.Map // *rsa.PrivateKey → *atomic.Int64
+
+// SignCount returns how many signatures key has made in this process.
+func SignCount(key *rsa.PrivateKey) int64 {
+	if n, ok := signs.Load(key); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+func countSign(key *rsa.PrivateKey) {
+	n, ok := signs.Load(key)
+	if !ok {
+		n, _ = signs.LoadOrStore(key, new(atomic.Int64))
+	}
+	n.(*atomic.Int64).Add(1)
+}
+
 // Sign signs content with key and returns the URL-escaped base64 signature, ready for the
 // signature= field of the header.
 func Sign(key *rsa.PrivateKey, content []byte) (string, error) {
 	digest := sha256.Sum256(content)
+	countSign(key)
 	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)

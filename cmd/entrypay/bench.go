@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/entrypay/entrypay"
+	"github.com/entrypay/entrypay/internal/antomsig"
+	"github.com/entrypay/entrypay/internal/bench"
+)
+
+// runBench drives complete payments against an embedded gateway (a fresh SQLite database,
+// or the one --db names) or a running one (--target), and reports what they cost.
+func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flagSet("bench", stderr)
+	dsn := fs.String("db", "", "embedded gateway's database: sqlite:PATH or postgres://… (default: a fresh SQLite file)")
+	target := fs.String("target", "", "benchmark a running gateway at this URL instead (it must run the sandbox and allow private notify URLs)")
+	clientID := fs.String("client-id", "", "with --target: the merchant's client id")
+	keyFile := fs.String("merchant-key", "", "with --target: the merchant's private key file")
+	gwKeyFile := fs.String("gateway-public-key", "", "with --target: the gateway's public key file")
+	concurrency := fs.Int("concurrency", 8, "payments in flight at once (with --rate: at most)")
+	rate := fs.Float64("rate", 0, "start this many payments per second (open loop) instead of a closed loop")
+	duration := fs.Duration("duration", 10*time.Second, "how long to run")
+	payments := fs.Int("payments", 0, "stop after this many payments (0: run for --duration)")
+	jobPoll := fs.Duration("job-poll", 50*time.Millisecond, "embedded gateway: how often job workers look for due jobs")
+	listen := fs.String("listen", "127.0.0.1:0", "the bench's merchant endpoint")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := bench.Config{Concurrency: *concurrency, Rate: *rate, Duration: *duration, Payments: *payments, Listen: *listen}
+	if *payments > 0 {
+		cfg.Duration = 0
+	}
+	where := *target
+	if *target != "" {
+		if *clientID == "" || *keyFile == "" || *gwKeyFile == "" {
+			return errors.New("--target needs --client-id, --merchant-key and --gateway-public-key")
+		}
+		data, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return err
+		}
+		if cfg.Key, err = antomsig.ParsePrivateKey(data); err != nil {
+			return err
+		}
+		if cfg.GatewayKey, err = readRSAPublicKey(*gwKeyFile); err != nil {
+			return err
+		}
+		cfg.BaseURL, cfg.ClientID = strings.TrimRight(*target, "/"), *clientID
+	} else {
+		if *dsn == "" {
+			dir, err := os.MkdirTemp("", "entrypay-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			*dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+		}
+		o := serveOptions{
+			addr: "127.0.0.1:0", dsn: *dsn, sandbox: true, notifyAllowPrivate: true, jobPoll: *jobPoll,
+			watchFirst: 10 * time.Second, watchMax: time.Minute, maxSkew: 5 * time.Minute, logLevel: "warn",
+			notifySchedule: entrypay.DefaultNotifySchedule, clearingZone: "+08:00", valueDays: 1, riskReload: 2 * time.Second,
+			clientRate: 100000, // the bench is one merchant sending as fast as it can
+		}
+		a, err := startApp(ctx, o, stderr)
+		if err != nil {
+			return err
+		}
+		defer func() { a.stop(); <-a.done }()
+		key, err := antomsig.GenerateKey()
+		if err != nil {
+			return err
+		}
+		m, err := a.gateway.CreateMerchant(ctx, entrypay.NewMerchant{Name: "Bench Shop", MCC: "5812", Region: "HK", SettlementCurrency: "HKD", Sandbox: true, PublicKey: antomsig.EncodePublicKey(&key.PublicKey)})
+		if err != nil {
+			return err
+		}
+		cfg.BaseURL, cfg.ClientID, cfg.Key, cfg.GatewayKey = a.localURL, m.ClientID, key, &a.gatewayKey.PublicKey
+		where = "embedded, " + strings.SplitN(*dsn, ":", 2)[0]
+	}
+	cfg.Probe = func(ctx context.Context) (bench.Probe, error) { return probeMetrics(ctx, cfg.BaseURL+"/metrics") }
+	res, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Gateway string `json:"gateway"`
+			Cores   int    `json:"cores"`
+			*bench.Result
+		}{where, runtime.GOMAXPROCS(0), res})
+	}
+	return printBench(stdout, where, *target == "", res)
+}
+
+// probeMetrics reads the gateway's CPU seconds and signature counts from its /metrics.
+func probeMetrics(ctx context.Context, url string) (bench.Probe, error) {
+	p := bench.Probe{Signs: map[string]float64{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return p, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return p, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return p, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case name == "process_cpu_seconds_total":
+			p.CPUSeconds = v
+		case strings.HasPrefix(name, `entrypay_rsa_signs_total{role="`):
+			role := strings.TrimSuffix(strings.TrimPrefix(name, `entrypay_rsa_signs_total{role="`), `"}`)
+			p.Signs[role] = v
+		}
+	}
+	return p, sc.Err()
+}
+
+func readRSAPublicKey(file string) (*rsa.PublicKey, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return antomsig.ParsePublicKey(data)
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
+}
+
+func printBench(w io.Writer, where string, embedded bool, r *bench.Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "entrypay bench — %s, %s, concurrency %d", where, r.Mode, r.Concurrency)
+	if r.Rate > 0 {
+		fmt.Fprintf(&b, ", %.1f/s offered", r.Rate)
+	}
+	fmt.Fprintf(&b, ", %.1f s, %d cores\n", r.Elapsed.Seconds(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(&b, "  payments          %d completed (paid and notified) of %d started\n", r.Completed, r.Started)
+	fmt.Fprintf(&b, "  throughput        %.1f payments/s\n", r.PaymentsPerSec)
+	fmt.Fprintf(&b, "  pay API           p50 %s  p95 %s  p99 %s  max %s\n", ms(r.Pay.P50), ms(r.Pay.P95), ms(r.Pay.P99), ms(r.Pay.Max))
+	fmt.Fprintf(&b, "  end to end        p50 %s  p95 %s  p99 %s  max %s   (pay sent → merchant notified)\n", ms(r.EndToEnd.P50), ms(r.EndToEnd.P95), ms(r.EndToEnd.P99), ms(r.EndToEnd.Max))
+	if len(r.Errors) == 0 {
+		b.WriteString("  errors            none\n")
+	} else {
+		codes := make([]string, 0, len(r.Errors))
+		for c := range r.Errors {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		b.WriteString("  errors           ")
+		for _, c := range codes {
+			fmt.Fprintf(&b, " %s %d", c, r.Errors[c])
+		}
+		b.WriteString("\n")
+	}
+	whose := "the gateway process (with its built-in sandbox)"
+	if embedded {
+		whose = "this process: gateway, sandbox and the bench's merchant together"
+	}
+	fmt.Fprintf(&b, "  CPU per payment   %s   (%s)\n", ms(time.Duration(r.GatewayCPUPerPayment*float64(time.Second))), whose)
+	roles := make([]string, 0, len(r.SignsPerPayment))
+	for role := range r.SignsPerPayment {
+		roles = append(roles, role)
+	}
+	sort.Strings(roles)
+	b.WriteString("  RSA signs/payment")
+	for _, role := range roles {
+		fmt.Fprintf(&b, " %s %.2f", role, r.SignsPerPayment[role])
+	}
+	fmt.Fprintf(&b, " = %.2f\n", r.TotalSigns)
+	fmt.Fprintf(&b, "  machine signs/s   %.0f   (RSA-2048 on all cores, measured in this run)\n", r.SignsPerSecond)
+	limit := 0.0
+	if r.TotalSigns > 0 {
+		limit = r.SignsPerSecond / r.TotalSigns
+	}
+	fmt.Fprintf(&b, "  RSA-bound ratio   %.2f   (%.1f payments/s of the %.1f that signing alone allows)\n", r.RSABoundRatio, r.PaymentsPerSec, limit)
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/entrypay/entrypay/internal/testdb"
+)
+
+// TestBench runs a short `entrypay bench` on each store and checks what it reports: every
+// payment paid and notified, and the RSA work per payment that the protocol implies —
+// the merchant signs its pay request; the gateway its pay answer, its pay request to the
+// wallet side, its acknowledgement of the wallet's notification and its notification to
+// the merchant; the wallet side its pay answer and its notification.
+func TestBench(t *testing.T) {
+	for _, kind := range testdb.Engines() {
+		t.Run(kind, func(t *testing.T) {
+			var out strings.Builder
+			args := []string{"entrypay", "bench", "--payments", "24", "--concurrency", "4", "--json", "--db", testdb.DSN(t, kind)}
+			if err := run(context.Background(), args, noEnv, nil, &out, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			var r struct {
+				Started, Completed int
+				Errors             map[string]int
+				PaymentsPerSecond  float64
+				SignsPerPayment    map[string]float64
+				TotalSigns         float64 `json:"totalSignsPerPayment"`
+				MachineSigns       float64 `json:"machineSignsPerSecond"`
+				RSABoundRatio      float64
+				CPU                float64 `json:"gatewayCpuSecondsPerPayment"`
+				EndToEnd           struct{ P50, Max int64 } `json:"endToEndLatency"`
+			}
+			if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+				t.Fatalf("bench --json: %v\n%s", err, out.String())
+			}
+			if r.Started != 24 || r.Completed != 24 || len(r.Errors) != 0 {
+				t.Fatalf("started %d, completed %d, errors %v", r.Started, r.Completed, r.Errors)
+			}
+			for role, want := range map[string]float64{"merchant": 1, "gateway": 4, "wallet": 2} {
+				if got := r.SignsPerPayment[role]; math.Abs(got-want) > 0.01 {
+					t.Errorf("%s signs per payment = %.3f, want %.0f", role, got, want)
+				}
+			}
+			if r.PaymentsPerSecond <= 0 || r.MachineSigns <= 0 || r.RSABoundRatio <= 0 || r.RSABoundRatio > 1.5 || r.CPU <= 0 || r.EndToEnd.P50 <= 0 || r.EndToEnd.Max < r.EndToEnd.P50 {
+				t.Errorf("figures out of shape: %s", out.String())
+			}
+		})
+	}
+}
