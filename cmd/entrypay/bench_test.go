@@ -32,7 +32,7 @@ func TestBench(t *testing.T) {
 				TotalSigns         float64 `json:"totalSignsPerPayment"`
 				MachineSigns       float64 `json:"machineSignsPerSecond"`
 				RSABoundRatio      float64
-				CPU                float64 `json:"gatewayCpuSecondsPerPayment"`
+				CPU                float64                  `json:"gatewayCpuSecondsPerPayment"`
 				EndToEnd           struct{ P50, Max int64 } `json:"endToEndLatency"`
 			}
 			if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
