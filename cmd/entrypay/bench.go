@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	payments := fs.Int("payments", 0, "stop after this many payments (0: run for --duration)")
 	jobPoll := fs.Duration("job-poll", 50*time.Millisecond, "embedded gateway: how often job workers look for due jobs")
 	listen := fs.String("listen", "127.0.0.1:0", "the bench's merchant endpoint")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (embedded: the gateway too) to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -93,6 +95,17 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 		where = "embedded, " + strings.SplitN(*dsn, ":", 2)[0]
 	}
 	cfg.Probe = func(ctx context.Context) (bench.Probe, error) { return probeMetrics(ctx, cfg.BaseURL+"/metrics") }
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -52,6 +53,10 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// Keep connections: opening one reads the whole schema and runs the pragmas again,
+	// and database/sql keeps only two idle by default.
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(10 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -100,8 +105,9 @@ func Dialect() sqlstore.Dialect {
 		Name: "sqlite",
 		// Every transaction is BEGIN IMMEDIATE and so holds the database's write lock from
 		// its start: rows need no lock of their own.
-		ForUpdate:   "",
-		IsRetryable: IsRetryable,
+		ForUpdate:         "",
+		IsRetryable:       IsRetryable,
+		PrepareStatements: true,
 	}
 }
 

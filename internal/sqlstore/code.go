@@ -31,7 +31,7 @@ var (
 
 // EntryCode returns the code with the given value.
 func (t *tx) EntryCode(ctx context.Context, value string, forUpdate bool) (*entrypay.EntryCode, error) {
-	c, err := scanEntryCode(t.tx.QueryRowContext(ctx, selectEntryCodeSQL+" WHERE value = $1"+t.lock(forUpdate), value))
+	c, err := scanEntryCode(t.queryRow(ctx, selectEntryCodeSQL+" WHERE value = $1"+t.lock(forUpdate), value))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: entry code %s: %w", value, notFound(err))
 	}
@@ -83,7 +83,7 @@ func (t *tx) Branding(ctx context.Context, merchantID string) (*entrypay.Brandin
 	var b entrypay.Branding
 	var greetings, presets string
 	var logo []byte
-	err := t.tx.QueryRowContext(ctx, selectBrandingSQL+" WHERE merchant_id = $1", merchantID).
+	err := t.queryRow(ctx, selectBrandingSQL+" WHERE merchant_id = $1", merchantID).
 		Scan(&b.MerchantID, &b.DisplayName, &b.Color, &greetings, &presets, &b.MaxAmount, &logo, &b.LogoType, timeCol{&b.UpdatedAt})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: branding of %s: %w", merchantID, notFound(err))
@@ -129,7 +129,7 @@ func (t *tx) PutBranding(ctx context.Context, b *entrypay.Branding) error {
 	} else {
 		logo = sql.Null[[]byte]{}
 	}
-	_, err = t.tx.ExecContext(ctx, upsertBrandingSQL, b.MerchantID, b.DisplayName, b.Color, string(greetings), string(presets), b.MaxAmount, logo, b.LogoType, micros(b.UpdatedAt))
+	_, err = t.exec(ctx, upsertBrandingSQL, b.MerchantID, b.DisplayName, b.Color, string(greetings), string(presets), b.MaxAmount, logo, b.LogoType, micros(b.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put branding of %s: %w", b.MerchantID, err)
 	}

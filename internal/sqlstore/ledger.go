@@ -56,7 +56,7 @@ func (t *tx) InsertJournalEntry(ctx context.Context, e *entrypay.JournalEntry) e
 	type key struct{ account, currency string }
 	sums := map[key]int64{}
 	for i, p := range e.Postings {
-		if _, err := t.tx.ExecContext(ctx, insertPostingSQL, e.ID, i, p.Account, p.Amount.Value, p.Amount.Currency); err != nil {
+		if _, err := t.exec(ctx, insertPostingSQL, e.ID, i, p.Account, p.Amount.Value, p.Amount.Currency); err != nil {
 			return fmt.Errorf("sqlstore: insert posting %d of journal entry %s: %w", i, e.ID, err)
 		}
 		k := key{p.Account, p.Amount.Currency}
@@ -77,7 +77,7 @@ func (t *tx) InsertJournalEntry(ctx context.Context, e *entrypay.JournalEntry) e
 		return keys[i].currency < keys[j].currency
 	})
 	for _, k := range keys {
-		if _, err := t.tx.ExecContext(ctx, upsertBalanceSQL, k.account, k.currency, sums[k]); err != nil {
+		if _, err := t.exec(ctx, upsertBalanceSQL, k.account, k.currency, sums[k]); err != nil {
 			return fmt.Errorf("sqlstore: balance of %s %s: %w", k.account, k.currency, err)
 		}
 	}
@@ -114,7 +114,7 @@ func (t *tx) entriesWhere(ctx context.Context, col, value string) ([]*entrypay.J
 	for _, e := range entries {
 		byID[e.ID] = e
 	}
-	rows, err := t.tx.QueryContext(ctx, fmt.Sprintf(postingsSQL, "e."+col+" = $1"), value)
+	rows, err := t.query(ctx, fmt.Sprintf(postingsSQL, "e."+col+" = $1"), value)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: postings with %s %s: %w", col, value, err)
 	}
@@ -147,7 +147,7 @@ func (t *tx) EachJournalEntry(ctx context.Context, fn func(*entrypay.JournalEntr
 	var after int64
 	for {
 		from := after
-		rows, err := t.tx.QueryContext(ctx, "SELECT seq, "+strings.Join(journalEntryCols, ", ")+" FROM journal_entries WHERE seq > $1 ORDER BY seq LIMIT $2", from, page)
+		rows, err := t.query(ctx, "SELECT seq, "+strings.Join(journalEntryCols, ", ")+" FROM journal_entries WHERE seq > $1 ORDER BY seq LIMIT $2", from, page)
 		if err != nil {
 			return fmt.Errorf("sqlstore: journal entries: %w", err)
 		}
@@ -170,7 +170,7 @@ func (t *tx) EachJournalEntry(ctx context.Context, fn func(*entrypay.JournalEntr
 		if len(entries) == 0 {
 			return nil
 		}
-		prows, err := t.tx.QueryContext(ctx, fmt.Sprintf(postingsSQL, "e.seq > $1 AND e.seq <= $2"), from, after)
+		prows, err := t.query(ctx, fmt.Sprintf(postingsSQL, "e.seq > $1 AND e.seq <= $2"), from, after)
 		if err != nil {
 			return fmt.Errorf("sqlstore: postings: %w", err)
 		}
@@ -218,7 +218,7 @@ func (t *tx) balances(ctx context.Context, query string) ([]entrypay.Balance, er
 // Balance returns one balance row's value, 0 when there is none.
 func (t *tx) Balance(ctx context.Context, account, currency string) (int64, error) {
 	var v int64
-	err := t.tx.QueryRowContext(ctx, "SELECT balance FROM account_balances WHERE account = $1 AND currency = $2", account, currency).Scan(&v)
+	err := t.queryRow(ctx, "SELECT balance FROM account_balances WHERE account = $1 AND currency = $2", account, currency).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

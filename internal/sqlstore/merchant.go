@@ -33,7 +33,7 @@ func scanMerchant(r scanner) (*entrypay.Merchant, error) {
 
 // Merchant returns the merchant with the given id.
 func (t *tx) Merchant(ctx context.Context, id string) (*entrypay.Merchant, error) {
-	m, err := scanMerchant(t.tx.QueryRowContext(ctx, selectMerchantSQL+" WHERE id = $1", id))
+	m, err := scanMerchant(t.queryRow(ctx, selectMerchantSQL+" WHERE id = $1", id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: merchant %s: %w", id, notFound(err))
 	}
@@ -42,7 +42,7 @@ func (t *tx) Merchant(ctx context.Context, id string) (*entrypay.Merchant, error
 
 // MerchantByClientID returns the merchant with the given API client id.
 func (t *tx) MerchantByClientID(ctx context.Context, clientID string) (*entrypay.Merchant, error) {
-	m, err := scanMerchant(t.tx.QueryRowContext(ctx, selectMerchantSQL+" WHERE client_id = $1", clientID))
+	m, err := scanMerchant(t.queryRow(ctx, selectMerchantSQL+" WHERE client_id = $1", clientID))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: merchant with client id %s: %w", clientID, notFound(err))
 	}
@@ -86,9 +86,9 @@ func (t *tx) MerchantKey(ctx context.Context, clientID string, version int) (*en
 	var k entrypay.MerchantKey
 	var err error
 	if version == 0 {
-		err = t.tx.QueryRowContext(ctx, selectMerchantKeySQL+" WHERE client_id = $1 ORDER BY key_version DESC LIMIT 1", clientID).Scan(merchantKeyDest(&k)...)
+		err = t.queryRow(ctx, selectMerchantKeySQL+" WHERE client_id = $1 ORDER BY key_version DESC LIMIT 1", clientID).Scan(merchantKeyDest(&k)...)
 	} else {
-		err = t.tx.QueryRowContext(ctx, selectMerchantKeySQL+" WHERE client_id = $1 AND key_version = $2", clientID, version).Scan(merchantKeyDest(&k)...)
+		err = t.queryRow(ctx, selectMerchantKeySQL+" WHERE client_id = $1 AND key_version = $2", clientID, version).Scan(merchantKeyDest(&k)...)
 	}
 	if err != nil {
 		if version == 0 {
@@ -125,7 +125,7 @@ var (
 // StoreByID returns the store with the given id.
 func (t *tx) StoreByID(ctx context.Context, id string) (*entrypay.Store, error) {
 	var s entrypay.Store
-	if err := t.tx.QueryRowContext(ctx, selectStoreSQL+" WHERE id = $1", id).Scan(storeDest(&s)...); err != nil {
+	if err := t.queryRow(ctx, selectStoreSQL+" WHERE id = $1", id).Scan(storeDest(&s)...); err != nil {
 		return nil, fmt.Errorf("sqlstore: store %s: %w", id, notFound(err))
 	}
 	return &s, nil
@@ -169,7 +169,7 @@ var (
 // GatewayKey returns entrypay's signing key with the highest version.
 func (t *tx) GatewayKey(ctx context.Context) (*entrypay.GatewayKey, error) {
 	var k entrypay.GatewayKey
-	if err := t.tx.QueryRowContext(ctx, selectGatewayKeySQL+" ORDER BY key_version DESC LIMIT 1").Scan(gatewayKeyDest(&k)...); err != nil {
+	if err := t.queryRow(ctx, selectGatewayKeySQL+" ORDER BY key_version DESC LIMIT 1").Scan(gatewayKeyDest(&k)...); err != nil {
 		return nil, fmt.Errorf("sqlstore: latest gateway key: %w", notFound(err))
 	}
 	return &k, nil

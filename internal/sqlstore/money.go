@@ -16,7 +16,7 @@ var insertRateSQL = insertSQL("fx_rates", rateCols, "")
 // InsertRates adds rates; the newest of a pair is the one in force.
 func (t *tx) InsertRates(ctx context.Context, rates []entrypay.Rate) error {
 	for _, r := range rates {
-		if _, err := t.tx.ExecContext(ctx, insertRateSQL, r.Base, r.Quote, r.Price, r.Source, micros(r.AsOf), micros(r.CreatedAt)); err != nil {
+		if _, err := t.exec(ctx, insertRateSQL, r.Base, r.Quote, r.Price, r.Source, micros(r.AsOf), micros(r.CreatedAt)); err != nil {
 			return fmt.Errorf("sqlstore: insert rate %s/%s: %w", r.Base, r.Quote, err)
 		}
 	}
@@ -60,7 +60,7 @@ func setExcluded(cols []string) string {
 // Pricing returns a merchant's pricing.
 func (t *tx) Pricing(ctx context.Context, merchantID string) (*entrypay.Pricing, error) {
 	var p entrypay.Pricing
-	err := t.tx.QueryRowContext(ctx, selectPricingSQL+" WHERE merchant_id = $1", merchantID).Scan(
+	err := t.queryRow(ctx, selectPricingSQL+" WHERE merchant_id = $1", merchantID).Scan(
 		&p.MerchantID, &p.DiscountRateBps, &p.FixedFee.Value, &p.FixedFee.Currency, &p.RefundFeeReturned, &p.FXSpreadBps, timeCol{&p.UpdatedAt})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: pricing of %s: %w", merchantID, notFound(err))
@@ -70,7 +70,7 @@ func (t *tx) Pricing(ctx context.Context, merchantID string) (*entrypay.Pricing,
 
 // PutPricing stores a merchant's pricing, replacing what was there.
 func (t *tx) PutPricing(ctx context.Context, p *entrypay.Pricing) error {
-	_, err := t.tx.ExecContext(ctx, upsertPricingSQL, p.MerchantID, p.DiscountRateBps, p.FixedFee.Value, p.FixedFee.Currency, p.RefundFeeReturned, p.FXSpreadBps, micros(p.UpdatedAt))
+	_, err := t.exec(ctx, upsertPricingSQL, p.MerchantID, p.DiscountRateBps, p.FixedFee.Value, p.FixedFee.Currency, p.RefundFeeReturned, p.FXSpreadBps, micros(p.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put pricing of %s: %w", p.MerchantID, err)
 	}
@@ -108,7 +108,7 @@ var (
 // EnsureBatch inserts b unless its id exists. It takes no lock on an existing batch, so
 // the payments of one merchant do not queue behind each other here.
 func (t *tx) EnsureBatch(ctx context.Context, b *entrypay.SettlementBatch) error {
-	if _, err := t.tx.ExecContext(ctx, insertBatchSQL, batchArgs(b)...); err != nil {
+	if _, err := t.exec(ctx, insertBatchSQL, batchArgs(b)...); err != nil {
 		return fmt.Errorf("sqlstore: ensure batch %s: %w", b.ID, err)
 	}
 	return nil
@@ -116,7 +116,7 @@ func (t *tx) EnsureBatch(ctx context.Context, b *entrypay.SettlementBatch) error
 
 // Batch returns a settlement batch.
 func (t *tx) Batch(ctx context.Context, id string, forUpdate bool) (*entrypay.SettlementBatch, error) {
-	b, err := scanBatch(t.tx.QueryRowContext(ctx, selectBatchSQL+" WHERE id = $1"+t.lock(forUpdate), id))
+	b, err := scanBatch(t.queryRow(ctx, selectBatchSQL+" WHERE id = $1"+t.lock(forUpdate), id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: batch %s: %w", id, notFound(err))
 	}
@@ -162,7 +162,7 @@ var (
 // ReportDelivery returns where a merchant's reports are uploaded.
 func (t *tx) ReportDelivery(ctx context.Context, merchantID string) (*entrypay.ReportDelivery, error) {
 	var d entrypay.ReportDelivery
-	err := t.tx.QueryRowContext(ctx, selectDeliverySQL+" WHERE merchant_id = $1", merchantID).Scan(
+	err := t.queryRow(ctx, selectDeliverySQL+" WHERE merchant_id = $1", merchantID).Scan(
 		&d.MerchantID, &d.Address, &d.User, &d.Dir, &d.HostKey, timeCol{&d.UpdatedAt})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: report delivery of %s: %w", merchantID, notFound(err))
@@ -172,7 +172,7 @@ func (t *tx) ReportDelivery(ctx context.Context, merchantID string) (*entrypay.R
 
 // PutReportDelivery stores where a merchant's reports go, replacing what was there.
 func (t *tx) PutReportDelivery(ctx context.Context, d *entrypay.ReportDelivery) error {
-	if _, err := t.tx.ExecContext(ctx, upsertDeliverySQL, d.MerchantID, d.Address, d.User, d.Dir, d.HostKey, micros(d.UpdatedAt)); err != nil {
+	if _, err := t.exec(ctx, upsertDeliverySQL, d.MerchantID, d.Address, d.User, d.Dir, d.HostKey, micros(d.UpdatedAt)); err != nil {
 		return fmt.Errorf("sqlstore: put report delivery of %s: %w", d.MerchantID, err)
 	}
 	return nil
@@ -180,7 +180,7 @@ func (t *tx) PutReportDelivery(ctx context.Context, d *entrypay.ReportDelivery) 
 
 // DeleteReportDelivery stops uploading a merchant's reports; none set is no error.
 func (t *tx) DeleteReportDelivery(ctx context.Context, merchantID string) error {
-	if _, err := t.tx.ExecContext(ctx, "DELETE FROM report_deliveries WHERE merchant_id = $1", merchantID); err != nil {
+	if _, err := t.exec(ctx, "DELETE FROM report_deliveries WHERE merchant_id = $1", merchantID); err != nil {
 		return fmt.Errorf("sqlstore: delete report delivery of %s: %w", merchantID, err)
 	}
 	return nil
@@ -189,7 +189,7 @@ func (t *tx) DeleteReportDelivery(ctx context.Context, merchantID string) error 
 // ReportUpload returns the record of a merchant's upload of a clearing day.
 func (t *tx) ReportUpload(ctx context.Context, merchantID, clearingDate string) (*entrypay.ReportUpload, error) {
 	var u entrypay.ReportUpload
-	err := t.tx.QueryRowContext(ctx, selectUploadSQL+" WHERE merchant_id = $1 AND clearing_date = $2", merchantID, clearingDate).Scan(
+	err := t.queryRow(ctx, selectUploadSQL+" WHERE merchant_id = $1 AND clearing_date = $2", merchantID, clearingDate).Scan(
 		&u.MerchantID, &u.ClearingDate, &u.Files, timeCol{&u.UploadedAt})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: report upload of %s on %s: %w", merchantID, clearingDate, notFound(err))
@@ -199,7 +199,7 @@ func (t *tx) ReportUpload(ctx context.Context, merchantID, clearingDate string) 
 
 // PutReportUpload records an upload; uploading a day again replaces its record.
 func (t *tx) PutReportUpload(ctx context.Context, u *entrypay.ReportUpload) error {
-	if _, err := t.tx.ExecContext(ctx, upsertUploadSQL, u.MerchantID, u.ClearingDate, u.Files, micros(u.UploadedAt)); err != nil {
+	if _, err := t.exec(ctx, upsertUploadSQL, u.MerchantID, u.ClearingDate, u.Files, micros(u.UploadedAt)); err != nil {
 		return fmt.Errorf("sqlstore: put report upload of %s on %s: %w", u.MerchantID, u.ClearingDate, err)
 	}
 	return nil

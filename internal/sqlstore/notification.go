@@ -34,7 +34,7 @@ func scanNotification(r scanner) (*entrypay.Notification, error) {
 // Notification returns the notification with the given id, locked until the transaction
 // ends when forUpdate is set.
 func (t *tx) Notification(ctx context.Context, id string, forUpdate bool) (*entrypay.Notification, error) {
-	n, err := scanNotification(t.tx.QueryRowContext(ctx, selectNotificationSQL+" WHERE id = $1"+t.lock(forUpdate), id))
+	n, err := scanNotification(t.queryRow(ctx, selectNotificationSQL+" WHERE id = $1"+t.lock(forUpdate), id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: notification %s: %w", id, notFound(err))
 	}

@@ -149,7 +149,7 @@ func (t *tx) Payment(ctx context.Context, q entrypay.PaymentQuery) (*entrypay.Pa
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: payment: %w", err)
 	}
-	p, err := scanPayment(t.tx.QueryRowContext(ctx, selectPaymentSQL+cond+t.lock(q.ForUpdate), args...))
+	p, err := scanPayment(t.queryRow(ctx, selectPaymentSQL+cond+t.lock(q.ForUpdate), args...))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", describe("payment", q.ID, q.MerchantID, q.RequestID), notFound(err))
 	}
@@ -198,7 +198,7 @@ func scanPaymentEvent(r scanner) (*entrypay.PaymentEvent, error) {
 
 // InsertPaymentEvent appends e to its payment's history.
 func (t *tx) InsertPaymentEvent(ctx context.Context, e *entrypay.PaymentEvent) error {
-	if _, err := t.tx.ExecContext(ctx, insertPaymentEventSQL, paymentEventArgs(e)...); err != nil {
+	if _, err := t.exec(ctx, insertPaymentEventSQL, paymentEventArgs(e)...); err != nil {
 		return fmt.Errorf("sqlstore: insert %s event of payment %s: %w", e.Kind, e.PaymentID, err)
 	}
 	return nil

@@ -55,7 +55,7 @@ func (t *tx) Refund(ctx context.Context, q entrypay.RefundQuery) (*entrypay.Refu
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: refund: %w", err)
 	}
-	r, err := scanRefund(t.tx.QueryRowContext(ctx, selectRefundSQL+cond+t.lock(q.ForUpdate), args...))
+	r, err := scanRefund(t.queryRow(ctx, selectRefundSQL+cond+t.lock(q.ForUpdate), args...))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", describe("refund", q.ID, q.MerchantID, q.RequestID), notFound(err))
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,7 +31,7 @@ func scanRuleSet(r scanner) (*entrypay.RuleSet, error) {
 
 // InsertRuleSet stores a rule set under the next version.
 func (t *tx) InsertRuleSet(ctx context.Context, rs *entrypay.RuleSet) error {
-	err := t.tx.QueryRowContext(ctx, insertRuleSetSQL, string(rs.Status), rs.Source, rs.Comment, micros(rs.CreatedAt), micros(rs.UpdatedAt)).Scan(&rs.Version)
+	err := t.queryRow(ctx, insertRuleSetSQL, string(rs.Status), rs.Source, rs.Comment, micros(rs.CreatedAt), micros(rs.UpdatedAt)).Scan(&rs.Version)
 	if err != nil {
 		return fmt.Errorf("sqlstore: insert rule set: %w", err)
 	}
@@ -38,7 +40,7 @@ func (t *tx) InsertRuleSet(ctx context.Context, rs *entrypay.RuleSet) error {
 
 // RuleSet returns one version.
 func (t *tx) RuleSet(ctx context.Context, version int64) (*entrypay.RuleSet, error) {
-	rs, err := scanRuleSet(t.tx.QueryRowContext(ctx, selectRuleSetSQL+" WHERE version = $1", version))
+	rs, err := scanRuleSet(t.queryRow(ctx, selectRuleSetSQL+" WHERE version = $1", version))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: rule set %d: %w", version, notFound(err))
 	}
@@ -130,7 +132,7 @@ func (t *tx) InsertRiskDecision(ctx context.Context, d *entrypay.RiskDecision) e
 
 // RiskDecision returns one decision.
 func (t *tx) RiskDecision(ctx context.Context, id string, forUpdate bool) (*entrypay.RiskDecision, error) {
-	d, err := scanDecision(t.tx.QueryRowContext(ctx, selectDecisionSQL+" WHERE id = $1"+t.lock(forUpdate), id))
+	d, err := scanDecision(t.queryRow(ctx, selectDecisionSQL+" WHERE id = $1"+t.lock(forUpdate), id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: risk decision %s: %w", id, notFound(err))
 	}
@@ -211,7 +213,7 @@ func (t *tx) AddRiskCounts(ctx context.Context, counts []entrypay.RiskCount) err
 		count = risk_counters.count + excluded.count, amount = risk_counters.amount + excluded.amount,
 		declined_count = risk_counters.declined_count + excluded.declined_count,
 		declined_amount = risk_counters.declined_amount + excluded.declined_amount`)
-	if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := t.exec(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("sqlstore: add risk counts: %w", err)
 	}
 	return nil
@@ -230,8 +232,8 @@ func (t *tx) RiskCounts(ctx context.Context, keys []string, since map[string]int
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
 	spans := []string{"span = 'all'"}
-	for span, from := range since {
-		args = append(args, span, from)
+	for _, span := range slices.Sorted(maps.Keys(since)) { // one SQL text, prepared once
+		args = append(args, span, since[span])
 		spans = append(spans, fmt.Sprintf("(span = $%d AND start >= $%d)", len(args)-1, len(args)))
 	}
 	query := "SELECT key, span, start, count, amount, declined_count, declined_amount FROM risk_counters WHERE key IN (" +

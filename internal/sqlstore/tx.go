@@ -17,6 +17,41 @@ type tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	enq     Enqueuer
+	store   *Store
+}
+
+// stmt is the transaction's handle on the cached statement for query, or nil when there
+// is none (the caller then runs the text directly).
+func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.store == nil {
+		return nil
+	}
+	st := t.store.prepared(query)
+	if st == nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 var _ entrypay.Tx = (*tx)(nil)
@@ -43,7 +78,7 @@ func (t *tx) lock(forUpdate bool) string {
 
 // insert runs an INSERT … ON CONFLICT DO NOTHING and reports whether it added a row.
 func (t *tx) insert(ctx context.Context, query string, args ...any) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
+	res, err := t.exec(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}
@@ -69,7 +104,7 @@ func (t *tx) mustInsert(ctx context.Context, query string, args ...any) error {
 
 // update runs an UPDATE of one row by key; no row is ErrNotFound.
 func (t *tx) update(ctx context.Context, query string, args ...any) error {
-	res, err := t.tx.ExecContext(ctx, query, args...)
+	res, err := t.exec(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -98,7 +133,7 @@ type scanner interface {
 
 // queryAll runs query and scans every row with scan.
 func queryAll[T any](ctx context.Context, t *tx, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
-	rows, err := t.tx.QueryContext(ctx, query, args...)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
