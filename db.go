@@ -13,6 +13,10 @@ type DB interface {
 	// when the database asks for a retry (serialization failure), so fn must have no
 	// effect outside the transaction.
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// InReadTx runs fn in a read-only transaction: a consistent snapshot that takes no
+	// write lock (SQLite's one writer is not held while a page or a client is looked
+	// up). fn must not write.
+	InReadTx(ctx context.Context, fn func(Tx) error) error
 }
 
 // PaymentQuery finds one payment: by ID, or by merchant and RequestID. MerchantID, when

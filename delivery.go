@@ -95,7 +95,7 @@ func (g *Gateway) SetReportDelivery(ctx context.Context, d ReportDelivery) (*Rep
 // ReportDeliveryOf returns where a merchant's reports are uploaded; ENotFound when nowhere.
 func (g *Gateway) ReportDeliveryOf(ctx context.Context, merchantID string) (*ReportDelivery, error) {
 	var d *ReportDelivery
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		d, err = tx.ReportDelivery(ctx, merchantID)
 		return notFound(err, ENotFound, "merchant %q has no report delivery", clip(merchantID))
@@ -107,7 +107,7 @@ func (g *Gateway) ReportDeliveryOf(ctx context.Context, merchantID string) (*Rep
 // reports have not been uploaded.
 func (g *Gateway) ReportUploadOf(ctx context.Context, merchantID, date string) (*ReportUpload, error) {
 	var u *ReportUpload
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		u, err = tx.ReportUpload(ctx, merchantID, date)
 		return notFound(err, ENotFound, "the reports of %s for %s have not been uploaded", clip(merchantID), clip(date))

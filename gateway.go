@@ -221,7 +221,7 @@ func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) 
 func (g *Gateway) Client(ctx context.Context, clientID string, keyVersion int) (*Merchant, *MerchantKey, error) {
 	var m *Merchant
 	var k *MerchantKey
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		if m, err = tx.MerchantByClientID(ctx, clientID); err != nil {
 			return notFound(err, EClientInvalid, "client id %q is not registered", clip(clientID))
@@ -240,7 +240,7 @@ func (g *Gateway) Client(ctx context.Context, clientID string, keyVersion int) (
 // Merchant returns a merchant by id.
 func (g *Gateway) Merchant(ctx context.Context, id string) (*Merchant, error) {
 	var m *Merchant
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		m, err = tx.Merchant(ctx, id)
 		return notFound(err, EInvalid, "merchant %q does not exist", clip(id))

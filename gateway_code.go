@@ -57,7 +57,7 @@ func (g *Gateway) EntryCodes(ctx context.Context, q EntryCodeQuery) ([]*EntryCod
 		return nil, Errorf(EInvalid, "a merchant or a store is required")
 	}
 	var out []*EntryCode
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.EntryCodes(ctx, q)
 		return err
@@ -138,7 +138,7 @@ func (g *Gateway) CodePage(ctx context.Context, value string) (*CodePage, error)
 		return nil, Errorf(ENotFound, "no entry code %q", clip(value))
 	}
 	page := &CodePage{}
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		if page.Code, err = tx.EntryCode(ctx, v, false); err != nil {
 			return notFound(err, ENotFound, "no entry code %q", v)
@@ -229,7 +229,7 @@ func (g *Gateway) PayAtCode(ctx context.Context, in CodePayment) (*Payment, erro
 // Branding returns a merchant's branding (empty when none was set).
 func (g *Gateway) Branding(ctx context.Context, merchantID string) (*Branding, error) {
 	var b *Branding
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		if _, err := tx.Merchant(ctx, merchantID); err != nil {
 			return notFound(err, EInvalid, "merchant %q does not exist", clip(merchantID))
 		}
@@ -274,7 +274,7 @@ func (g *Gateway) SetBranding(ctx context.Context, b Branding, keepLogo bool) (*
 // Stores lists a merchant's stores.
 func (g *Gateway) Stores(ctx context.Context, merchantID string) ([]*Store, error) {
 	var out []*Store
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.StoresOfMerchant(ctx, merchantID)
 		return err

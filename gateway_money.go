@@ -289,7 +289,7 @@ func (g *Gateway) SetPricing(ctx context.Context, p Pricing) (*Pricing, error) {
 // PricingOf returns a merchant's pricing (none set: no fees, no spread).
 func (g *Gateway) PricingOf(ctx context.Context, merchantID string) (*Pricing, error) {
 	var p *Pricing
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		p, err = pricingOf(ctx, tx, merchantID)
 		return err
@@ -327,7 +327,7 @@ func (g *Gateway) AddRates(ctx context.Context, rates []Rate) error {
 // Rates returns the rates in force: the newest of every pair.
 func (g *Gateway) Rates(ctx context.Context) ([]Rate, error) {
 	var out []Rate
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.LatestRates(ctx)
 		return err

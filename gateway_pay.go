@@ -317,7 +317,7 @@ func (g *Gateway) Payment(ctx context.Context, m *Merchant, ref PaymentRef) (*Pa
 	}
 	var p *Payment
 	var refunds []*Refund
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		if p, err = tx.Payment(ctx, ref.query(m.ID, false)); err != nil {
 			return notFound(err, ENotFound, "no payment %s", ref)
@@ -339,7 +339,7 @@ func (r PaymentRef) String() string {
 // gateway's own pages and jobs.
 func (g *Gateway) PaymentByID(ctx context.Context, id string) (*Payment, error) {
 	var p *Payment
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		p, err = tx.Payment(ctx, PaymentQuery{ID: id})
 		return notFound(err, ENotFound, "no payment %q", clip(id))

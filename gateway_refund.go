@@ -225,7 +225,7 @@ func (g *Gateway) RefundOf(ctx context.Context, m *Merchant, ref RefundRef) (*Re
 		return nil, Errorf(EInvalid, "refundId or refundRequestId is required")
 	}
 	var r *Refund
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		q := RefundQuery{ID: ref.ID, MerchantID: m.ID}
 		if ref.ID == "" {

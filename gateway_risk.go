@@ -465,24 +465,35 @@ func (g *Gateway) LoadRiskRules(ctx context.Context) error {
 		return nil
 	}
 	var sets []*RuleSet
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	// The periodic reload only reads; the write lock is taken only to seed a new database.
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
-		if sets, err = tx.RuleSets(ctx); err != nil || len(sets) > 0 {
-			return err
-		}
-		now := g.now()
-		rs := &RuleSet{Status: RuleSetLive, Source: g.cfg.DefaultRiskRules, Comment: "built-in rules", CreatedAt: now, UpdatedAt: now}
-		if _, err := g.cfg.Risk.Compile(rs.Source, 1); err != nil {
-			return fmt.Errorf("the built-in risk rules do not compile: %w", err)
-		}
-		if err := tx.InsertRuleSet(ctx, rs); err != nil {
-			return err
-		}
-		sets = []*RuleSet{rs}
-		return nil
+		sets, err = tx.RuleSets(ctx)
+		return err
 	})
 	if err != nil {
 		return err
+	}
+	if len(sets) == 0 {
+		err = g.cfg.DB.InTx(ctx, func(tx Tx) error {
+			var err error
+			if sets, err = tx.RuleSets(ctx); err != nil || len(sets) > 0 {
+				return err
+			}
+			now := g.now()
+			rs := &RuleSet{Status: RuleSetLive, Source: g.cfg.DefaultRiskRules, Comment: "built-in rules", CreatedAt: now, UpdatedAt: now}
+			if _, err := g.cfg.Risk.Compile(rs.Source, 1); err != nil {
+				return fmt.Errorf("the built-in risk rules do not compile: %w", err)
+			}
+			if err := tx.InsertRuleSet(ctx, rs); err != nil {
+				return err
+			}
+			sets = []*RuleSet{rs}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	next := &riskSets{}
 	for _, rs := range sets {
@@ -645,7 +656,7 @@ func (g *Gateway) SetRuleSetStatus(ctx context.Context, version int64, status Ru
 // RuleSets lists the stored rule sets, newest first.
 func (g *Gateway) RuleSets(ctx context.Context) ([]*RuleSet, error) {
 	var sets []*RuleSet
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		sets, err = tx.RuleSets(ctx)
 		return err
@@ -656,7 +667,7 @@ func (g *Gateway) RuleSets(ctx context.Context) ([]*RuleSet, error) {
 // RuleSet returns one stored version.
 func (g *Gateway) RuleSet(ctx context.Context, version int64) (*RuleSet, error) {
 	var rs *RuleSet
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		rs, err = tx.RuleSet(ctx, version)
 		return notFound(err, ENotFound, "no rule set version %d", version)
@@ -670,7 +681,7 @@ func (g *Gateway) RiskDecisions(ctx context.Context, q RiskDecisionQuery) ([]*Ri
 		q.Limit = 500
 	}
 	var ds []*RiskDecision
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		ds, err = tx.RiskDecisions(ctx, q)
 		return err
@@ -681,7 +692,7 @@ func (g *Gateway) RiskDecisions(ctx context.Context, q RiskDecisionQuery) ([]*Ri
 // RiskDecision returns one decision.
 func (g *Gateway) RiskDecision(ctx context.Context, id string) (*RiskDecision, error) {
 	var d *RiskDecision
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		d, err = tx.RiskDecision(ctx, id, false)
 		return notFound(err, ENotFound, "no risk decision %q", clip(id))
@@ -722,7 +733,7 @@ type ShadowDifference struct {
 // CompareShadow reports on the decisions since since that a shadow set also judged.
 func (g *Gateway) CompareShadow(ctx context.Context, since time.Time) (*ShadowReport, error) {
 	var ds []*RiskDecision
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		ds, err = tx.RiskDecisions(ctx, RiskDecisionQuery{Shadowed: true, Since: since})
 		return err

@@ -177,7 +177,7 @@ func (g *Gateway) SettleBatch(ctx context.Context, id string) (*SettlementBatch,
 // Batches lists settlement batches, of a merchant and of a clearing day when given.
 func (g *Gateway) Batches(ctx context.Context, merchantID, clearingDate string) ([]*SettlementBatch, error) {
 	var out []*SettlementBatch
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = tx.Batches(ctx, merchantID, clearingDate)
 		return err
@@ -202,7 +202,7 @@ type Item struct {
 func (g *Gateway) BatchItems(ctx context.Context, batchID string) (*SettlementBatch, []Item, error) {
 	var b *SettlementBatch
 	var items []Item
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		if b, err = tx.Batch(ctx, batchID, false); err != nil {
 			return notFound(err, ENotFound, "no settlement batch %q", clip(batchID))
@@ -220,7 +220,7 @@ func (g *Gateway) BatchItems(ctx context.Context, batchID string) (*SettlementBa
 // DayItems returns a merchant's transactions of one clearing day.
 func (g *Gateway) DayItems(ctx context.Context, merchantID, date string) ([]Item, error) {
 	var items []Item
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		entries, err := tx.EntriesOfClearingDate(ctx, date)
 		if err != nil {
 			return err

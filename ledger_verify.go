@@ -32,7 +32,7 @@ func (g *Gateway) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 			r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 		}
 	}
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		*r = LedgerReport{}
 		byPayment := map[string][]*JournalEntry{}
 		err := tx.EachJournalEntry(ctx, func(e *JournalEntry) error {

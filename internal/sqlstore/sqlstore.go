@@ -118,8 +118,18 @@ func (s *Store) DB() *sql.DB { return s.db }
 // are, so callers can still inspect their own error values. A panic in fn rolls the
 // transaction back and then carries on up the stack.
 func (s *Store) InTx(ctx context.Context, fn func(entrypay.Tx) error) error {
+	return s.inTx(ctx, nil, fn)
+}
+
+// InReadTx is InTx for reading only: a deferred transaction on SQLite (no write lock),
+// READ ONLY on PostgreSQL.
+func (s *Store) InReadTx(ctx context.Context, fn func(entrypay.Tx) error) error {
+	return s.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, fn)
+		err := s.runTx(ctx, opts, fn)
 		if err == nil || !s.retryable(err) {
 			return err
 		}
@@ -136,8 +146,8 @@ func (s *Store) retryable(err error) bool {
 	return s.dialect.IsRetryable != nil && s.dialect.IsRetryable(err)
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(entrypay.Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay.Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}

@@ -191,3 +191,32 @@ func fill(v reflect.Value) {
 		}
 	}
 }
+
+// testReadTx: a read transaction sees committed rows and takes no write lock — a writer
+// commits while it is open (on SQLite a write-locking reader would make the writer wait
+// out its busy timeout and fail) — and on PostgreSQL it refuses to write.
+func testReadTx(t *testing.T, e Engine) {
+	h := e.setup(t)
+	m := h.addMerchant()
+	err := h.store.InReadTx(h.ctx, func(tx entrypay.Tx) error {
+		got, err := tx.Merchant(h.ctx, m.ID)
+		if err != nil || got.ID != m.ID {
+			t.Errorf("Merchant in a read transaction = %+v, %v", got, err)
+		}
+		// Another connection writes and commits meanwhile.
+		return h.store.InTx(h.ctx, func(w entrypay.Tx) error {
+			return w.PutPricing(h.ctx, &entrypay.Pricing{MerchantID: m.ID, DiscountRateBps: 100, UpdatedAt: at(1)})
+		})
+	})
+	if err != nil {
+		t.Fatalf("a write while a read transaction is open: %v", err)
+	}
+	if e.Dialect.Name == "postgres" {
+		err := h.store.InReadTx(h.ctx, func(tx entrypay.Tx) error {
+			return tx.PutPricing(h.ctx, &entrypay.Pricing{MerchantID: m.ID, DiscountRateBps: 200, UpdatedAt: at(2)})
+		})
+		if err == nil {
+			t.Error("a read transaction wrote")
+		}
+	}
+}

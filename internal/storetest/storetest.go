@@ -126,6 +126,7 @@ func Run(t *testing.T, e Engine) {
 		{"RuleSets", testRuleSets},
 		{"RiskDecisions", testRiskDecisions},
 		{"RiskCounts", testRiskCounts},
+		{"ReadTx", testReadTx},
 		{"Batches", testBatches},
 		{"WalletFiles", testWalletFiles},
 		{"EntryQueries", testEntryQueries},
