@@ -60,6 +60,9 @@ type Gateway struct {
 	cfg  Config
 	log  *slog.Logger
 	risk riskState
+	// liveNetwork and sandboxNetwork are the networks live and sandbox merchants'
+	// payments travel on.
+	liveNetwork, sandboxNetwork string
 }
 
 // NewGateway returns a Gateway, filling in defaults.
@@ -82,6 +85,16 @@ func NewGateway(cfg Config) *Gateway {
 	if cfg.Clearing.Location == nil {
 		cfg.Clearing = DefaultClearing
 	}
+	// The network a payment is booked on is where it really goes: a live side that is the
+	// sandbox (no Alipay+ endpoint) is the sandbox network, and without a sandbox every
+	// payment goes to Alipay+.
+	liveNetwork, sandboxNetwork := NetworkAlipayPlus, NetworkSandbox
+	switch {
+	case cfg.Live == nil || cfg.Live == cfg.Sandbox:
+		liveNetwork = NetworkSandbox
+	case cfg.Sandbox == nil:
+		sandboxNetwork = NetworkAlipayPlus
+	}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = cfg.Live
 	}
@@ -92,7 +105,7 @@ func NewGateway(cfg Config) *Gateway {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Gateway{cfg: cfg, log: log}
+	return &Gateway{cfg: cfg, log: log, liveNetwork: liveNetwork, sandboxNetwork: sandboxNetwork}
 }
 
 // now returns the clock's time at microsecond precision, the precision both databases keep,
@@ -112,10 +125,10 @@ func (g *Gateway) side(network string) WalletSide {
 // networkFor is the network a merchant's payments travel on: the sandbox for sandbox
 // merchants, and for everyone when no other wallet side is configured.
 func (g *Gateway) networkFor(m *Merchant) string {
-	if m.Sandbox() || g.cfg.Live == g.cfg.Sandbox {
-		return NetworkSandbox
+	if m.Sandbox() {
+		return g.sandboxNetwork
 	}
-	return NetworkAlipayPlus
+	return g.liveNetwork
 }
 
 // --- merchants, keys, stores -------------------------------------------------------

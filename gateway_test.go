@@ -165,7 +165,7 @@ func setupWith(t testing.TB, kind string, configure func(*entrypay.Config)) *env
 	}
 	detect := map[string]string{hkUA: "ALIPAY_HK", "AlipayConnect": "CONNECT_WALLET"}
 	cfg := entrypay.Config{
-		DB: e.db.Store, Live: e.wallet, Notifier: e.notifier, Now: e.clock.Now, FX: &fx.Engine{},
+		DB: e.db.Store, Live: e.wallet, Sandbox: e.wallet, Notifier: e.notifier, Now: e.clock.Now, FX: &fx.Engine{},
 		DetectWallet: func(ua string) (string, bool) { w, ok := detect[ua]; return w, ok },
 	}
 	if configure != nil {

@@ -85,8 +85,8 @@ func openDatabase(ctx context.Context, dsn string, notifyAttempts int) (*databas
 
 // startWorkers starts River's job workers; the returned function stops them, waiting for
 // running jobs to finish.
-func (d *database) startWorkers(ctx context.Context, work jobs.Work, log *slog.Logger, poll time.Duration, schedule []time.Duration) (func(context.Context) error, error) {
-	cfg := jobs.ClientConfig(jobs.Workers(work, schedule), log, poll)
+func (d *database) startWorkers(ctx context.Context, work jobs.Work, log *slog.Logger, poll, rescueAfter time.Duration, schedule []time.Duration) (func(context.Context) error, error) {
+	cfg := jobs.ClientConfig(jobs.Workers(work, schedule), log, poll, rescueAfter)
 	if d.kind == "sqlite" {
 		client, err := river.NewClient(riversqlite.New(d.sql), cfg)
 		if err != nil {

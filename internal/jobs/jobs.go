@@ -197,18 +197,25 @@ func (w *closeDayWorker) Work(ctx context.Context, _ *river.Job[closeDayArgs]) e
 // so running it often costs only a query.
 const settlementEvery = 10 * time.Minute
 
-// ClientConfig is the River configuration entrypay uses for a worker client.
-func ClientConfig(workers *river.Workers, log *slog.Logger, poll time.Duration) *river.Config {
+// ClientConfig is the River configuration entrypay uses for a worker client. rescueAfter
+// is how long a job may stay running before it counts as stuck and runs again: what a
+// process killed in the middle of a job leaves behind (River's default is an hour). A job
+// gets half of it to finish.
+func ClientConfig(workers *river.Workers, log *slog.Logger, poll, rescueAfter time.Duration) *river.Config {
 	if poll <= 0 {
 		poll = time.Second
 	}
+	if rescueAfter <= 0 {
+		rescueAfter = 2 * time.Minute
+	}
 	return &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
-		Workers:           workers,
-		Logger:            log,
-		FetchPollInterval: poll,
-		FetchCooldown:     min(poll/2, 100*time.Millisecond),
-		JobTimeout:        time.Minute,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers:              workers,
+		Logger:               log,
+		FetchPollInterval:    poll,
+		FetchCooldown:        min(poll/2, 100*time.Millisecond),
+		JobTimeout:           rescueAfter / 2,
+		RescueStuckJobsAfter: rescueAfter,
 		// Only the elected leader schedules periodic jobs, so several nodes close each
 		// day once.
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(settlementEvery),
