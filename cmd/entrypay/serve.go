@@ -44,6 +44,9 @@ type serveOptions struct {
 	alipayClientID     string
 	alipayPublicKey    string
 	jobPoll            time.Duration
+	jobRescue          time.Duration
+	walletTimeout      time.Duration
+	notifyTimeout      time.Duration
 	logLevel           string
 	watchFirst         time.Duration
 	watchMax           time.Duration
@@ -117,6 +120,9 @@ func (o *serveOptions) register(fs *flag.FlagSet, getenv env) {
 	fs.StringVar(&o.alipayEndpoint, "alipayplus-endpoint", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_ENDPOINT", ""), "Alipay+ base URL for live merchants (default: the built-in sandbox)")
 	fs.StringVar(&o.alipayClientID, "alipayplus-client-id", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_CLIENT_ID", ""), "entrypay's client id at Alipay+")
 	fs.StringVar(&o.alipayPublicKey, "alipayplus-public-key", envOr(getenv, "ENTRYPAY_ALIPAYPLUS_PUBLIC_KEY", ""), "file with Alipay+'s public key (PEM or base64 DER)")
+	fs.DurationVar(&o.jobRescue, "job-rescue-after", 2*time.Minute, "a job still running after this long (its process was killed) runs again; each job gets half of it")
+	fs.DurationVar(&o.walletTimeout, "wallet-timeout", 15*time.Second, "longest wait for an answer from the wallet side; a payment whose pay call times out is asked about by inquiry")
+	fs.DurationVar(&o.notifyTimeout, "notify-timeout", 10*time.Second, "longest wait for a merchant to acknowledge a notification; then it is retried on the schedule")
 	fs.DurationVar(&o.jobPoll, "job-poll", 200*time.Millisecond, "how often job workers look for due jobs")
 	fs.StringVar(&o.logLevel, "log-level", envOr(getenv, "ENTRYPAY_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.DurationVar(&o.watchFirst, "watch-first", 10*time.Second, "first inquiry of a payment the wallet side has not reported")
@@ -163,6 +169,14 @@ func (o *serveOptions) check() error {
 	}
 	if o.valueDays < 0 || o.valueDays > 30 {
 		return fmt.Errorf("--value-days %d: want 0 to 30", o.valueDays)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--wallet-timeout", o.walletTimeout}, {"--notify-timeout", o.notifyTimeout}, {"--job-rescue-after", o.jobRescue}} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s %s: want a positive duration", d.flag, d.v)
+		}
 	}
 	return nil
 }
@@ -255,7 +269,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		publicURL = localURL
 	}
 
-	outbound := &http.Client{Timeout: 15 * time.Second}
+	outbound := &http.Client{Timeout: o.walletTimeout}
 	var sb *sandbox.Sandbox
 	var sandboxSide, liveSide entrypay.WalletSide
 	var livePeer *rsa.PublicKey
@@ -305,6 +319,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		liveSide = alipayplus.NewClient(alipayplus.Config{
 			Endpoint: o.alipayEndpoint, ClientID: o.alipayClientID, Key: gwKey, KeyVersion: gwKeyVersion,
 			PeerKey: livePeer, NotifyURL: publicURL + "/alipayplus/live/notifyPayment",
+			HTTP: &http.Client{Timeout: o.walletTimeout},
 		})
 	} else if o.sandbox {
 		log.Warn("no Alipay+ endpoint configured: live merchants' payments also go to the built-in sandbox")
@@ -323,7 +338,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Live:     liveSide,
 		Sandbox:  sandboxSide,
 		Notifier: notify.New(notify.Config{
-			Key: gwKey, KeyVersion: gwKeyVersion, AllowPrivate: o.notifyAllowPrivate,
+			Key: gwKey, KeyVersion: gwKeyVersion, AllowPrivate: o.notifyAllowPrivate, Timeout: o.notifyTimeout,
 		}),
 		DetectWallet:     walletTable.Detect,
 		Logger:           log,
@@ -389,7 +404,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stopWorkers, err := db.startWorkers(runCtx, &settling{Gateway: gw, sinks: sinks}, log.With("component", "jobs"), o.jobPoll, o.notifySchedule)
+	stopWorkers, err := db.startWorkers(runCtx, &settling{Gateway: gw, sinks: sinks}, log.With("component", "jobs"), o.jobPoll, o.jobRescue, o.notifySchedule)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start job workers: %w", err)

@@ -19,11 +19,15 @@ const (
 	modeUnknown = "unknown" // a signed U/UNKNOWN_EXCEPTION, nothing done
 	modeBadSig  = "badsig"  // the right answer with a wrong signature
 	modeDelay   = "delay"   // the right answer after DelayMs
+	// modeDuplicate (notify only) sends the notification twice at once and a third copy
+	// DelayMs later (1 s by default), after whatever the acquirer did in between: the
+	// duplicates and late arrivals a real wallet side produces when it retries.
+	modeDuplicate = "duplicate"
 )
 
 var (
 	faultAPIs  = []string{apiPay, apiInquiry, apiCancel, apiRefund, apiNotify}
-	faultModes = []string{modeTimeout, modeHTTP500, modeGarbage, modeUnknown, modeBadSig, modeDelay}
+	faultModes = []string{modeTimeout, modeHTTP500, modeGarbage, modeUnknown, modeBadSig, modeDelay, modeDuplicate}
 )
 
 // maxDelayMs bounds the delay fault, so a typo cannot hold a connection for hours.
@@ -70,6 +74,8 @@ func (s *Sandbox) SetFault(api, mode string, count, delayMs int) error {
 		return fmt.Errorf("delayMs: must be between 0 and %d", maxDelayMs)
 	case mode == modeDelay && delayMs == 0:
 		return fmt.Errorf("delayMs: is required for mode delay")
+	case mode == modeDuplicate && api != apiNotify:
+		return fmt.Errorf("mode: duplicate applies to notify only")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -338,6 +338,7 @@ func TestNotifyFaults(t *testing.T) {
 		delayMs   int
 		errHas    string // in the first attempt's error; "" = delivered at once
 		acquirerS string // what the acquirer saw of the first attempt; "" = nothing
+		copies    int    // notifications the acquirer gets when delivered at once (default 1)
 	}{
 		{mode: "http500", errHas: "HTTP 500"},
 		{mode: "timeout", errHas: "timed out"},
@@ -345,6 +346,7 @@ func TestNotifyFaults(t *testing.T) {
 		{mode: "garbage", errHas: "F/PARAM_ILLEGAL", acquirerS: "refused"},
 		{mode: "unknown", errHas: "F/PARAM_ILLEGAL", acquirerS: "refused"},
 		{mode: "delay", delayMs: 20},
+		{mode: "duplicate", delayMs: 20, copies: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
@@ -360,7 +362,12 @@ func TestNotifyFaults(t *testing.T) {
 				if !fin.Notified {
 					t.Errorf("not notified: %+v", fin)
 				}
-				e.acq.note(t)
+				for range max(tt.copies, 1) {
+					if n := e.acq.note(t); n.PaymentID != resp.PaymentID {
+						t.Errorf("notified %s, want %s", n.PaymentID, resp.PaymentID)
+					}
+				}
+				e.acq.noNote(t)
 				return
 			}
 			if fin.Notified || !strings.Contains(fin.NotifyError, tt.errHas) {

@@ -145,6 +145,9 @@ func (s *Sandbox) send(ctx context.Context, clientID, target string, body []byte
 		RequestTime: func(t time.Time) string { return t.Format(antomsig.NotifyTimeLayout) },
 		Now:         s.now,
 	}
+	if f.Mode == modeDuplicate {
+		s.duplicate(ctx, &caller, target, body, f.DelayMs)
+	}
 	// BaseURL is empty: the whole notify URL is the path, and its request URI is signed.
 	ans, err := caller.Post(ctx, target, body)
 	if err != nil {
@@ -162,6 +165,22 @@ func (s *Sandbox) send(ctx context.Context, clientID, target string, body []byte
 		return fmt.Errorf("sandbox fault injection: a %s notification was acknowledged; the real one will be resent", f.Mode)
 	}
 	return nil
+}
+
+// duplicate sends copies of a notification besides the real attempt: one at the same
+// moment, racing it, and one delayMs later (1 s by default), which arrives after whatever
+// the acquirer did meanwhile. Their answers do not count: only the real attempt's does.
+func (s *Sandbox) duplicate(ctx context.Context, caller *antomsig.Caller, target string, body []byte, delayMs int) {
+	late := time.Duration(delayMs) * time.Millisecond
+	if late == 0 {
+		late = time.Second
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() { _, _ = caller.Post(ctx, target, body) }()
+	go func() {
+		s.wait(ctx, late)
+		_, _ = caller.Post(ctx, target, body)
+	}()
 }
 
 // badSignature replaces the Signature header of requests with a signature over other
