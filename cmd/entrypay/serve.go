@@ -174,7 +174,7 @@ func (o *serveOptions) check() error {
 		flag string
 		v    time.Duration
 	}{{"--wallet-timeout", o.walletTimeout}, {"--notify-timeout", o.notifyTimeout}, {"--job-rescue-after", o.jobRescue}} {
-		if d.v <= 0 {
+		if d.v < 0 {
 			return fmt.Errorf("%s %s: want a positive duration", d.flag, d.v)
 		}
 	}
@@ -269,6 +269,9 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		publicURL = localURL
 	}
 
+	if o.walletTimeout <= 0 { // options built in code (demo, bench) leave it out
+		o.walletTimeout = 15 * time.Second
+	}
 	outbound := &http.Client{Timeout: o.walletTimeout}
 	var sb *sandbox.Sandbox
 	var sandboxSide, liveSide entrypay.WalletSide
