@@ -376,6 +376,18 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 			if err := event(EventWalletResult, fmt.Sprintf("%s %s %s", res.Status, res.ResultCode, res.Raw)); err != nil {
 				return err
 			}
+			if res.Status == PaymentFail && res.ResultCode == string(EOrderClosed) {
+				// Closed on the wallet side: by the merchant's cancel when it asked for
+				// one (and the answer to it was lost), so the payment is cancelled, as
+				// the merchant's retried cancel will be told.
+				requested, err := cancelRequested(ctx, tx, p.ID)
+				if err != nil {
+					return err
+				}
+				if requested {
+					return g.markCancelled(ctx, tx, p, now, "cancelled by the merchant; the wallet side confirmed it by inquiry")
+				}
+			}
 			p.WalletPaymentID = firstNonEmpty(res.WalletPaymentID, p.WalletPaymentID)
 			p.PspID = firstNonEmpty(res.PspID, p.PspID)
 			p.WalletBrand = firstNonEmpty(res.WalletBrand, p.WalletBrand)

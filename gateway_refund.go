@@ -58,6 +58,16 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 		if err != nil {
 			return notFound(err, ENotFound, "no payment with paymentId %q", clip(in.PaymentID))
 		}
+		// A request with the same refundRequestId (another node, a client's retry) may
+		// have committed while this one waited for the payment's lock: this one is its
+		// repeat, not a second refund counted against what is left to refund. (PostgreSQL
+		// reads committed rows afresh after the wait; SQLite serialised the two already.)
+		switch existing, err := tx.Refund(ctx, RefundQuery{MerchantID: m.ID, RequestID: in.RequestID}); {
+		case err == nil:
+			return g.sameRefund(ctx, tx, existing, in, &r, &p)
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
 		switch p.Status {
 		case PaymentSuccess:
 		case PaymentCancelled:
@@ -256,7 +266,12 @@ func (g *Gateway) Cancel(ctx context.Context, m *Merchant, ref PaymentRef) (*Pay
 		if err != nil {
 			return notFound(err, ENotFound, "no payment %s", ref)
 		}
-		return g.checkCancel(ctx, tx, p, now)
+		if err := g.checkCancel(ctx, tx, p, now); err != nil || p.Status == PaymentCancelled {
+			return err
+		}
+		// Kept before the wallet side is asked: if its answer is lost, whoever learns
+		// first that the wallet side closed the payment knows the merchant cancelled it.
+		return tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventCancelRequested, Detail: "cancel requested by the merchant"})
 	})
 	if err != nil || p.Status == PaymentCancelled {
 		return p, err
@@ -303,6 +318,20 @@ func (g *Gateway) checkCancel(ctx context.Context, tx Tx, p *Payment, now time.T
 		}
 	}
 	return nil
+}
+
+// cancelRequested reports whether the merchant has asked to cancel payment id.
+func cancelRequested(ctx context.Context, tx Tx, id string) (bool, error) {
+	events, err := tx.PaymentEvents(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		if e.Kind == EventCancelRequested {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // markCancelled records a cancel the wallet side has confirmed. A paid payment's money is

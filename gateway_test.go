@@ -639,6 +639,50 @@ func TestRefundConcurrent(t *testing.T) {
 	})
 }
 
+// TestRefundConcurrentDuplicates sends one refund request many times at once, for more
+// than half the payment: each is a repeat of the first, never a second refund that would
+// exceed what was paid.
+func TestRefundConcurrentDuplicates(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		p := e.paid(t, "p", 1000)
+		const n = 12
+		// Open the pool's connections first, so that the requests really overlap.
+		var warm sync.WaitGroup
+		for range n {
+			warm.Go(func() { _, _ = e.db.SQL.Exec("SELECT 1") })
+		}
+		warm.Wait()
+		ids := make(chan string, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				<-start
+				r, err := e.gw.Refund(context.Background(), e.merchant, entrypay.RefundInput{RequestID: "dup", PaymentID: p.ID, Amount: entrypay.Amount{Value: 600, Currency: "HKD"}})
+				if err != nil {
+					t.Errorf("Refund: %v", err)
+					return
+				}
+				ids <- r.ID
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(ids)
+		seen := map[string]bool{}
+		for id := range ids {
+			seen[id] = true
+		}
+		if len(seen) != 1 {
+			t.Fatalf("concurrent duplicates gave %d different refunds: %v", len(seen), seen)
+		}
+		var count int
+		if err := e.db.SQL.QueryRow("SELECT count(*) FROM refunds").Scan(&count); err != nil || count != 1 {
+			t.Fatalf("refunds rows = %d, %v", count, err)
+		}
+	})
+}
+
 func TestRefundUnknownOutcome(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -793,6 +837,40 @@ func TestDeliverNotification(t *testing.T) {
 		})
 		if n.Status != entrypay.NotificationFailed {
 			t.Fatalf("status %s, want FAILED", n.Status)
+		}
+	})
+}
+
+// TestCancelAnswerLost: the merchant's cancel reaches the wallet side but the answer is
+// lost; the watch job then learns by inquiry that the wallet side closed the payment. The
+// payment is cancelled, not failed, and the merchant's cancel, resent with the same
+// parameters as the API says, succeeds. A payment closed on the wallet side without a
+// cancel from the merchant still fails.
+func TestCancelAnswerLost(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		p := e.pay(t, "lost", 100)
+		e.wallet.set(func(w *fakeWallet) { w.cancelErr = errNoAnswer })
+		_, err := e.gw.Cancel(ctx, e.merchant, entrypay.PaymentRef{RequestID: "lost"})
+		wantCode(t, err, entrypay.EUnknown)
+		closed := entrypay.WalletResult{PaymentID: p.ID, Status: entrypay.PaymentFail, ResultCode: "ORDER_IS_CLOSED", ResultMessage: "cancelled by the acquirer"}
+		if err := e.gw.ApplyWalletResult(ctx, closed); err != nil {
+			t.Fatal(err)
+		}
+		e.wallet.set(func(w *fakeWallet) { w.cancelErr = nil })
+		c, err := e.gw.Cancel(ctx, e.merchant, entrypay.PaymentRef{RequestID: "lost"})
+		if err != nil || c.Status != entrypay.PaymentCancelled || c.ResultCode != string(entrypay.EOrderCanceled) {
+			t.Fatalf("resent cancel = %+v, %v; want CANCELLED", c, err)
+		}
+
+		other := e.pay(t, "closed", 100)
+		closed.PaymentID = other.ID
+		if err := e.gw.ApplyWalletResult(ctx, closed); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.gw.PaymentByID(ctx, other.ID)
+		if err != nil || got.Status != entrypay.PaymentFail || got.ResultCode != "ORDER_IS_CLOSED" {
+			t.Fatalf("closed without a cancel = %+v, %v; want FAIL ORDER_IS_CLOSED", got, err)
 		}
 	})
 }

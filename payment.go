@@ -171,10 +171,12 @@ const (
 	EventWalletResult   = "wallet_result"
 	EventWalletNoAnswer = "wallet_no_answer"
 	EventCancelled      = "cancelled"
-	EventClosed         = "closed"
-	EventLateSuccess    = "late_success"
-	EventReversed       = "late_success_reversed"
-	EventMismatch       = "wallet_mismatch"
-	EventRefund         = "refund"
-	EventRisk           = "risk"
+	// EventCancelRequested: the merchant asked to cancel; the wallet side is being told.
+	EventCancelRequested = "cancel_requested"
+	EventClosed          = "closed"
+	EventLateSuccess     = "late_success"
+	EventReversed        = "late_success_reversed"
+	EventMismatch        = "wallet_mismatch"
+	EventRefund          = "refund"
+	EventRisk            = "risk"
 )

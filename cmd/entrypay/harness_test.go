@@ -355,7 +355,11 @@ func (r *rig) shopper(ctx context.Context, w int) {
 			continue // the customer walks away: the payment expires
 		}
 		if outcome == "cancel" {
-			r.send(ctx, ams.PathCancel, map[string]string{"paymentRequestId": id})
+			// Unconfirmed, well inside its expiry: the cancel must succeed, also when
+			// resent after an answer was lost.
+			if res, _, ok := r.send(ctx, ams.PathCancel, map[string]string{"paymentRequestId": id}); ok && res.ResultStatus != "S" {
+				r.t.Errorf("cancel of %s: %s %s", id, res.ResultCode, res.ResultMessage)
+			}
 			continue
 		}
 		cb, _ := json.Marshal(map[string]string{"paymentUrl": pay.RedirectActionForm.RedirectURL, "outcome": outcome})
