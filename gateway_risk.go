@@ -456,6 +456,10 @@ func (g *Gateway) declineRefund(ctx context.Context, tx Tx, r *Refund) error {
 	return nil
 }
 
+// errRulesSeeded rolls back the built-in rules a gateway was storing when another one
+// sharing the database stored them first.
+var errRulesSeeded = errors.New("risk: the built-in rules were stored by another process meanwhile")
+
 // LoadRiskRules compiles the stored live and shadow rule sets and puts them in force.
 // With none stored it stores the built-in rules (Config.DefaultRiskRules) as version 1.
 // Gateways sharing a database call it periodically (WatchRiskRules) to pick up each
@@ -464,13 +468,17 @@ func (g *Gateway) LoadRiskRules(ctx context.Context) error {
 	if !g.riskOn() {
 		return nil
 	}
-	var sets []*RuleSet
 	// The periodic reload only reads; the write lock is taken only to seed a new database.
-	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
-		var err error
-		sets, err = tx.RuleSets(ctx)
-		return err
-	})
+	read := func() ([]*RuleSet, error) {
+		var sets []*RuleSet
+		err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
+			var err error
+			sets, err = tx.RuleSets(ctx)
+			return err
+		})
+		return sets, err
+	}
+	sets, err := read()
 	if err != nil {
 		return err
 	}
@@ -488,11 +496,22 @@ func (g *Gateway) LoadRiskRules(ctx context.Context) error {
 			if err := tx.InsertRuleSet(ctx, rs); err != nil {
 				return err
 			}
+			if rs.Version != 1 {
+				return errRulesSeeded
+			}
 			sets = []*RuleSet{rs}
 			return nil
 		})
 		if err != nil {
-			return err
+			// Gateways starting together on a new database all find it empty, and one
+			// stores the built-in rules first. On PostgreSQL the others then fail to take
+			// version 1, or, if it committed before they inserted, would store a second
+			// live copy as version 2 (errRulesSeeded, rolled back): they use its rules.
+			again, rerr := read()
+			if rerr != nil || len(again) == 0 {
+				return err
+			}
+			sets = again
 		}
 	}
 	next := &riskSets{}

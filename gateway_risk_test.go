@@ -380,6 +380,49 @@ func TestRiskRuleSets(t *testing.T) {
 	}
 }
 
+// TestRiskRulesSeededOnce starts gateways on one new database at the same moment, as
+// nodes deployed together do: one stores the built-in rules as version 1, and the others
+// take them instead of failing on the version it took.
+func TestRiskRulesSeededOnce(t *testing.T) {
+	for _, kind := range testdb.Engines() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			db := testdb.Open(t, kind)
+			ctx := context.Background()
+			const n = 6
+			// Open the pool's connections first, so that the gateways really start together.
+			var warm sync.WaitGroup
+			for range n {
+				warm.Go(func() { _, _ = db.SQL.Exec("SELECT 1") })
+			}
+			warm.Wait()
+			gws := make([]*entrypay.Gateway, n)
+			errs := make([]error, n)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range gws {
+				gws[i] = entrypay.NewGateway(entrypay.Config{DB: db.Store, Risk: scriptEngine{}, DefaultRiskRules: `{"rejectAmount": 666}`})
+				wg.Go(func() {
+					<-start
+					errs[i] = gws[i].LoadRiskRules(ctx)
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("gateway %d: %v", i, err)
+				} else if live, _ := gws[i].RiskVersions(); live != 1 {
+					t.Errorf("gateway %d has version %d live, want 1", i, live)
+				}
+			}
+			if sets, err := gws[0].RuleSets(ctx); err != nil || len(sets) != 1 {
+				t.Fatalf("%d rule sets stored (%v), want the built-in ones once", len(sets), err)
+			}
+		})
+	}
+}
+
 // BenchmarkPayRisk is what deciding costs a payment: Pay with a wallet side that answers
 // at once, without a risk engine and with the built-in rules (counters added and read,
 // rules evaluated, decision stored, all in the payment's transaction), on each store.

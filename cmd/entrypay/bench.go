@@ -24,11 +24,14 @@ import (
 )
 
 // runBench drives complete payments against an embedded gateway (a fresh SQLite database,
-// or the one --db names) or a running one (--target), and reports what they cost.
+// or the one --db names), against --nodes gateway processes it starts on one PostgreSQL
+// database, or against running gateways (--target), and reports what they cost.
 func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flagSet("bench", stderr)
-	dsn := fs.String("db", "", "embedded gateway's database: sqlite:PATH or postgres://… (default: a fresh SQLite file)")
-	target := fs.String("target", "", "benchmark a running gateway at this URL instead (it must run the sandbox and allow private notify URLs)")
+	dsn := fs.String("db", "", "embedded gateway's database: sqlite:PATH or postgres://… (default: a fresh SQLite file); with --nodes, the PostgreSQL database the nodes share")
+	nodes := fs.Int("nodes", 0, "start this many entrypay serve processes on the --db PostgreSQL database, with one wallet side in this process, and send payments to each in turn (0: the embedded gateway)")
+	target := fs.String("target", "", "benchmark running gateways at these URLs (comma-separated, payments round robin) instead; one gateway may use its built-in sandbox, several need --sandbox-url")
+	sandboxURL := fs.String("sandbox-url", "", "with --target: the standalone wallet side the gateways share (entrypay sandbox), e.g. http://127.0.0.1:8090/sandbox")
 	clientID := fs.String("client-id", "", "with --target: the merchant's client id")
 	keyFile := fs.String("merchant-key", "", "with --target: the merchant's private key file")
 	gwKeyFile := fs.String("gateway-public-key", "", "with --target: the gateway's public key file")
@@ -36,7 +39,7 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	rate := fs.Float64("rate", 0, "start this many payments per second (open loop) instead of a closed loop")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	payments := fs.Int("payments", 0, "stop after this many payments (0: run for --duration)")
-	jobPoll := fs.Duration("job-poll", 50*time.Millisecond, "embedded gateway: how often job workers look for due jobs")
+	jobPoll := fs.Duration("job-poll", 50*time.Millisecond, "embedded gateway and --nodes: how often job workers look for due jobs")
 	listen := fs.String("listen", "127.0.0.1:0", "the bench's merchant endpoint")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (embedded: the gateway too) to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -47,8 +50,31 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	if *payments > 0 {
 		cfg.Duration = 0
 	}
-	where := *target
-	if *target != "" {
+	var where, whose string
+	switch {
+	case *nodes < 0:
+		return fmt.Errorf("--nodes %d: want 1 or more", *nodes)
+	case *nodes > 0:
+		if *target != "" {
+			return errors.New("--nodes starts its own gateways and --target uses running ones: give one of them")
+		}
+		if !strings.HasPrefix(*dsn, "postgres://") && !strings.HasPrefix(*dsn, "postgresql://") {
+			return errors.New("--nodes needs --db postgres://…: the nodes share one database, and a SQLite database belongs to one process")
+		}
+		c, err := startNodes(ctx, nodesOptions{dsn: *dsn, nodes: *nodes, jobPoll: *jobPoll}, stderr)
+		if err != nil {
+			return err
+		}
+		defer c.stop()
+		cfg.Gateways, cfg.SandboxURL = c.urls, c.sandboxURL
+		cfg.ClientID, cfg.Key, cfg.GatewayKey = c.clientID, c.merchantKey, c.gatewayKey
+		cfg.Probe = c.probe
+		where, whose = "1 serve process on PostgreSQL", "the gateway process; the wallet side runs in this process"
+		if *nodes > 1 {
+			where = fmt.Sprintf("%d serve processes on one PostgreSQL", *nodes)
+			whose = fmt.Sprintf("the %d gateway processes; the wallet side runs in this process", *nodes)
+		}
+	case *target != "":
 		if *clientID == "" || *keyFile == "" || *gwKeyFile == "" {
 			return errors.New("--target needs --client-id, --merchant-key and --gateway-public-key")
 		}
@@ -62,8 +88,25 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 		if cfg.GatewayKey, err = readRSAPublicKey(*gwKeyFile); err != nil {
 			return err
 		}
-		cfg.BaseURL, cfg.ClientID = strings.TrimRight(*target, "/"), *clientID
-	} else {
+		for u := range strings.SplitSeq(*target, ",") {
+			if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+				cfg.Gateways = append(cfg.Gateways, u)
+			}
+		}
+		if len(cfg.Gateways) > 1 && *sandboxURL == "" {
+			// Each node's built-in sandbox knows only the payments taken there, but any
+			// node's jobs ask about any payment.
+			return errors.New("several --target gateways need --sandbox-url: the one wallet side they all use (`entrypay sandbox`, and each node started with --sandbox=false --alipayplus-endpoint)")
+		}
+		cfg.SandboxURL, cfg.ClientID = strings.TrimRight(*sandboxURL, "/"), *clientID
+		gateways := cfg.Gateways
+		cfg.Probe = func(ctx context.Context) (bench.Probe, error) { return probeNodes(ctx, gateways, selfCPU) }
+		where = strings.Join(cfg.Gateways, ", ")
+		whose = "the gateway processes (with their built-in sandbox)"
+		if *sandboxURL != "" {
+			whose = "the gateway processes; the wallet side's signs and CPU are not counted"
+		}
+	default:
 		if *dsn == "" {
 			dir, err := os.MkdirTemp("", "entrypay-bench-")
 			if err != nil {
@@ -91,10 +134,11 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 		if err != nil {
 			return err
 		}
-		cfg.BaseURL, cfg.ClientID, cfg.Key, cfg.GatewayKey = a.localURL, m.ClientID, key, &a.gatewayKey.PublicKey
+		cfg.Gateways, cfg.ClientID, cfg.Key, cfg.GatewayKey = []string{a.localURL}, m.ClientID, key, &a.gatewayKey.PublicKey
+		cfg.Probe = func(ctx context.Context) (bench.Probe, error) { return probeNodes(ctx, []string{a.localURL}, nil) }
 		where = "embedded, " + strings.SplitN(*dsn, ":", 2)[0]
+		whose = "this process: gateway, sandbox and the bench's merchant together"
 	}
-	cfg.Probe = func(ctx context.Context) (bench.Probe, error) { return probeMetrics(ctx, cfg.BaseURL+"/metrics") }
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -119,7 +163,27 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 			*bench.Result
 		}{where, runtime.GOMAXPROCS(0), res})
 	}
-	return printBench(stdout, where, *target == "", res)
+	return printBench(stdout, where, whose, res)
+}
+
+// probeNodes reads every gateway's /metrics and adds them up; self, when given, reads
+// this process's CPU seconds (the gateways run in other processes).
+func probeNodes(ctx context.Context, urls []string, self func() float64) (bench.Probe, error) {
+	sum := bench.Probe{Signs: map[string]float64{}}
+	for _, u := range urls {
+		p, err := probeMetrics(ctx, u+"/metrics")
+		if err != nil {
+			return sum, err
+		}
+		sum.CPUSeconds += p.CPUSeconds
+		for role, n := range p.Signs {
+			sum.Signs[role] += n
+		}
+	}
+	if self != nil {
+		sum.BenchCPUSeconds = self()
+	}
+	return sum, nil
 }
 
 // probeMetrics reads the gateway's CPU seconds and signature counts from its /metrics.
@@ -171,7 +235,8 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
 }
 
-func printBench(w io.Writer, where string, embedded bool, r *bench.Result) error {
+// printBench prints the report; whose says which processes the CPU figure covers.
+func printBench(w io.Writer, where, whose string, r *bench.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "entrypay bench — %s, %s, concurrency %d", where, r.Mode, r.Concurrency)
 	if r.Rate > 0 {
@@ -196,11 +261,10 @@ func printBench(w io.Writer, where string, embedded bool, r *bench.Result) error
 		}
 		b.WriteString("\n")
 	}
-	whose := "the gateway process (with its built-in sandbox)"
-	if embedded {
-		whose = "this process: gateway, sandbox and the bench's merchant together"
-	}
 	fmt.Fprintf(&b, "  CPU per payment   %s   (%s)\n", ms(time.Duration(r.GatewayCPUPerPayment*float64(time.Second))), whose)
+	if r.BenchCPUPerPayment > 0 {
+		fmt.Fprintf(&b, "  bench CPU/payment %s   (this process: the load, the merchant endpoint and any wallet side it runs)\n", ms(time.Duration(r.BenchCPUPerPayment*float64(time.Second))))
+	}
 	roles := make([]string, 0, len(r.SignsPerPayment))
 	for role := range r.SignsPerPayment {
 		roles = append(roles, role)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,5 +51,51 @@ func TestBench(t *testing.T) {
 				t.Errorf("figures out of shape: %s", out.String())
 			}
 		})
+	}
+}
+
+// TestBenchNodes runs `entrypay bench --nodes 2`: two gateway processes on one PostgreSQL
+// database and one wallet side in the bench's process. The payments are the same
+// complete payments, so the RSA work per payment is the same, counted over the processes;
+// and a SQLite database, which one process owns, is refused.
+func TestBenchNodes(t *testing.T) {
+	err := run(context.Background(), []string{"entrypay", "bench", "--nodes", "2", "--db", "sqlite:" + t.TempDir() + "/bench.db"}, noEnv, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "postgres") {
+		t.Fatalf("bench --nodes on SQLite: %v, want a refusal naming PostgreSQL", err)
+	}
+	if testing.Short() {
+		t.Skip("starts two gateway processes")
+	}
+	if !slices.Contains(testdb.Engines(), "postgres") {
+		t.Skip("bench --nodes needs PostgreSQL")
+	}
+	var out strings.Builder
+	args := []string{"entrypay", "bench", "--nodes", "2", "--payments", "24", "--concurrency", "4", "--json", "--db", testdb.DSN(t, "postgres")}
+	if err := run(context.Background(), args, noEnv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Nodes, Started, Completed int
+		Errors                    map[string]int
+		SignsPerPayment           map[string]float64
+		CPU                       float64 `json:"gatewayCpuSecondsPerPayment"`
+		BenchCPU                  float64 `json:"benchCpuSecondsPerPayment"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, out.String())
+	}
+	if r.Nodes != 2 || r.Started != 24 || r.Completed != 24 || len(r.Errors) != 0 {
+		t.Errorf("nodes %d, started %d, completed %d, errors %v", r.Nodes, r.Started, r.Completed, r.Errors)
+	}
+	for role, want := range map[string]float64{"merchant": 1, "gateway": 4, "wallet": 2} {
+		if got := r.SignsPerPayment[role]; math.Abs(got-want) > 0.01 {
+			t.Errorf("%s signs per payment = %.3f, want %.0f", role, got, want)
+		}
+	}
+	if r.CPU <= 0 || r.BenchCPU <= 0 {
+		t.Errorf("CPU per payment: gateways %.4f s, bench %.4f s", r.CPU, r.BenchCPU)
+	}
+	if t.Failed() {
+		t.Logf("bench --json:\n%s", out.String())
 	}
 }

@@ -33,7 +33,7 @@ func commands() []command {
 		{"reports", "reports --merchant M --date D: a merchant's transaction and settlement reports", runReports},
 		{"reconcile", "reconcile --date D --dir|--url: match the wallet side's files against the books", runReconcile},
 		{"ledger", "ledger verify: prove the books balance", runLedger},
-		{"bench", "bench [--db DSN | --target URL]: drive complete payments and report throughput, latency, CPU and RSA cost", runBench},
+		{"bench", "bench [--db DSN [--nodes N] | --target URL,…]: drive complete payments and report throughput, latency, CPU and RSA cost", runBench},
 	}
 }
 

@@ -65,17 +65,7 @@ func runSandbox(ctx context.Context, args []string, getenv env, _ io.Reader, std
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	sb := sandbox.New(sandbox.Config{
-		BasePath: "/sandbox", PublicURL: base, Key: key, KeyVersion: 1,
-		Acquirers: func(_ context.Context, clientID string, _ int) (*rsa.PublicKey, error) {
-			if clientID != *acquirerID {
-				return nil, fmt.Errorf("unknown acquirer %q", clientID)
-			}
-			return acqPub, nil
-		},
-		HTTP:   &http.Client{Timeout: 10 * time.Second},
-		Logger: log,
-	})
+	sb := standaloneSandbox(base, key, *acquirerID, acqPub, &http.Client{Timeout: 10 * time.Second}, log)
 	mux := http.NewServeMux()
 	mux.Handle("/sandbox/", sb.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -95,6 +85,23 @@ func runSandbox(ctx context.Context, args []string, getenv env, _ io.Reader, std
 		return nil
 	}
 	return err
+}
+
+// standaloneSandbox is the wallet side on its own, serving under /sandbox at base and
+// trusting one acquirer: what `entrypay sandbox` runs, and `entrypay bench --nodes` in its
+// own process, shared by the gateway processes it starts.
+func standaloneSandbox(base string, key *rsa.PrivateKey, acquirerID string, acquirerKey *rsa.PublicKey, client *http.Client, log *slog.Logger) *sandbox.Sandbox {
+	return sandbox.New(sandbox.Config{
+		BasePath: "/sandbox", PublicURL: base, Key: key, KeyVersion: 1,
+		Acquirers: func(_ context.Context, clientID string, _ int) (*rsa.PublicKey, error) {
+			if clientID != acquirerID {
+				return nil, fmt.Errorf("unknown acquirer %q", clientID)
+			}
+			return acquirerKey, nil
+		},
+		HTTP:   client,
+		Logger: log,
+	})
 }
 
 // loadOrCreateKey reads a private key file, creating it with a new key when missing.

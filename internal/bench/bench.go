@@ -30,8 +30,12 @@ import (
 
 // Config is one benchmark run.
 type Config struct {
-	// BaseURL is the gateway; its sandbox must be at BaseURL + /sandbox.
-	BaseURL    string
+	// Gateways are the gateway nodes, all on one database: payments go to each in turn.
+	Gateways []string
+	// SandboxURL is the wallet side all the gateways share (its confirm API is at
+	// SandboxURL + /api/v1/confirm). Empty means each gateway's built-in sandbox, at its
+	// URL + /sandbox, and the customer confirms where the payment was taken.
+	SandboxURL string
 	ClientID   string
 	Key        *rsa.PrivateKey // the merchant's
 	GatewayKey *rsa.PublicKey
@@ -51,18 +55,23 @@ type Config struct {
 	Listen string
 	// Timeout is how long a payment may take end to end (default 60 s).
 	Timeout time.Duration
-	// Probe reads the gateway's CPU seconds and RSA signatures by role; nil leaves them
-	// out. Called at the start and the end.
+	// Probe reads the gateways' CPU seconds and RSA signatures by role, summed over the
+	// nodes; nil leaves them out. Called at the start and the end.
 	Probe func(ctx context.Context) (Probe, error)
 	// RunID keeps request ids unique across runs against one database.
 	RunID string
 }
 
-// Probe is a reading of the gateway's counters.
+// Probe is a reading of the gateways' counters.
 type Probe struct {
 	CPUSeconds float64
-	// Signs by role: "gateway", "wallet" (the sandbox, when it runs in the gateway).
+	// Signs by role: "gateway", "wallet" (the sandbox, when it runs in the gateway or in
+	// the bench's process).
 	Signs map[string]float64
+	// BenchCPUSeconds is the bench process's own CPU when the gateways run in other
+	// processes: the load, the merchant endpoint and, with the nodes the bench starts,
+	// the wallet side. 0 when not measured.
+	BenchCPUSeconds float64
 }
 
 // Latencies summarises durations.
@@ -84,7 +93,9 @@ func latencies(d []time.Duration) Latencies {
 
 // Result is what a run measured.
 type Result struct {
-	Mode        string        `json:"mode"`
+	Mode string `json:"mode"`
+	// Nodes is how many gateways took the payments, round robin.
+	Nodes       int           `json:"nodes"`
 	Concurrency int           `json:"concurrency"`
 	Rate        float64       `json:"rate,omitempty"`
 	Elapsed     time.Duration `json:"elapsed"`
@@ -95,9 +106,13 @@ type Result struct {
 	Pay            Latencies      `json:"payLatency"`
 	EndToEnd       Latencies      `json:"endToEndLatency"`
 	Errors         map[string]int `json:"errors"`
-	// GatewayCPUPerPayment is the gateway process's CPU seconds per completed payment
-	// (with the built-in sandbox, the wallet side's too); 0 without a probe.
+	// GatewayCPUPerPayment is the gateway processes' CPU seconds per completed payment,
+	// summed over the nodes (with the built-in sandbox, the wallet side's too); 0 without
+	// a probe.
 	GatewayCPUPerPayment float64 `json:"gatewayCpuSecondsPerPayment"`
+	// BenchCPUPerPayment is the bench process's CPU seconds per completed payment when
+	// the gateways run in other processes (Probe.BenchCPUSeconds).
+	BenchCPUPerPayment float64 `json:"benchCpuSecondsPerPayment,omitempty"`
 	// SignsPerPayment counts RSA private-key operations per completed payment by side:
 	// merchant (this bench), gateway, wallet.
 	SignsPerPayment map[string]float64 `json:"signsPerPayment"`
@@ -169,7 +184,7 @@ func (w *waiters) deliver(n ams.NotifyPaymentRequest) {
 // run is one benchmark's state.
 type run struct {
 	cfg     Config
-	caller  *antomsig.Caller
+	callers []*antomsig.Caller // one per gateway
 	http    *http.Client
 	notify  string
 	waiters *waiters
@@ -192,6 +207,9 @@ func (r *run) fail(code string) {
 
 // Run benchmarks the gateway.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if len(cfg.Gateways) == 0 {
+		return nil, errors.New("bench: no gateway to benchmark")
+	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 8
 	}
@@ -217,7 +235,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		waiters: &waiters{m: map[string]chan ams.NotifyPaymentRequest{}},
 		errors:  map[string]int{},
 	}
-	r.caller = &antomsig.Caller{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, Signer: antomsig.Signer{Key: cfg.Key, KeyVersion: 1}, PeerKey: cfg.GatewayKey, HTTP: r.http}
+	for _, base := range cfg.Gateways {
+		r.callers = append(r.callers, &antomsig.Caller{BaseURL: strings.TrimRight(base, "/"), ClientID: cfg.ClientID, Signer: antomsig.Signer{Key: cfg.Key, KeyVersion: 1}, PeerKey: cfg.GatewayKey, HTTP: r.http})
+	}
 
 	// The merchant's endpoint: it verifies every notification and acknowledges it.
 	listen := cfg.Listen
@@ -291,7 +311,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	res := &Result{
-		Mode: "closed loop", Concurrency: cfg.Concurrency, Rate: cfg.Rate, Elapsed: elapsed,
+		Mode: "closed loop", Nodes: len(cfg.Gateways), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Elapsed: elapsed,
 		Started: int(r.ids.Load()), Errors: r.errors,
 		Completed: r.done, Pay: latencies(r.pay), EndToEnd: latencies(r.e2e), SignsPerSecond: signs,
 		SignsPerPayment: map[string]float64{},
@@ -309,6 +329,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("probe the gateway: %w", err)
 			}
 			res.GatewayCPUPerPayment = (after.CPUSeconds - before.CPUSeconds) / per
+			res.BenchCPUPerPayment = (after.BenchCPUSeconds - before.BenchCPUSeconds) / per
 			for role, n := range after.Signs {
 				res.SignsPerPayment[role] = (n - before.Signs[role]) / per
 			}
@@ -323,13 +344,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// one takes a payment from pay to the merchant's notification.
+// one takes a payment from pay to the merchant's notification, through the next gateway
+// in turn.
 func (r *run) one(ctx context.Context) {
-	id := fmt.Sprintf("bench-%s-%d", r.cfg.RunID, r.ids.Add(1))
+	n := r.ids.Add(1)
+	node := int((n - 1) % int64(len(r.callers)))
+	id := fmt.Sprintf("bench-%s-%d", r.cfg.RunID, n)
 	wait := r.waiters.add(id)
 	defer r.waiters.done(id)
 	start := time.Now()
-	ans, err := r.caller.Post(ctx, ams.PathPay, r.payBody(id))
+	ans, err := r.callers[node].Post(ctx, ams.PathPay, r.payBody(id))
 	payTime := time.Since(start)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -349,7 +373,7 @@ func (r *run) one(ctx context.Context) {
 		r.fail(resp.Result.ResultCode)
 		return
 	}
-	if err := r.confirm(ctx, resp.RedirectActionForm.RedirectURL); err != nil {
+	if err := r.confirm(ctx, node, resp.RedirectActionForm.RedirectURL); err != nil {
 		if ctx.Err() == nil {
 			r.fail("CONFIRM")
 		}
@@ -389,10 +413,15 @@ func (r *run) payBody(id string) []byte {
 	return b
 }
 
-// confirm is the customer pressing Confirm in the sandbox cashier.
-func (r *run) confirm(ctx context.Context, cashierURL string) error {
+// confirm is the customer pressing Confirm in the sandbox cashier of the payment taken by
+// gateway node.
+func (r *run) confirm(ctx context.Context, node int, cashierURL string) error {
 	body, _ := json.Marshal(map[string]string{"paymentUrl": cashierURL, "outcome": "SUCCESS"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.cfg.BaseURL, "/")+"/sandbox/api/v1/confirm", bytes.NewReader(body))
+	sandbox := r.cfg.SandboxURL
+	if sandbox == "" {
+		sandbox = r.callers[node].BaseURL + "/sandbox"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(sandbox, "/")+"/api/v1/confirm", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
