@@ -43,10 +43,19 @@ func runBench(ctx context.Context, args []string, getenv env, _ io.Reader, stdou
 	listen := fs.String("listen", "127.0.0.1:0", "the bench's merchant endpoint")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (embedded: the gateway too) to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
+	every := fs.Duration("report-every", 0, "also measure each interval of this length and print it as it ends (a soak: does p99, heap or goroutines grow?)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := bench.Config{Concurrency: *concurrency, Rate: *rate, Duration: *duration, Payments: *payments, Listen: *listen}
+	cfg := bench.Config{Concurrency: *concurrency, Rate: *rate, Duration: *duration, Payments: *payments, Listen: *listen, Every: *every}
+	if *every > 0 {
+		progress := stdout // with --json, stdout holds the JSON alone
+		if *asJSON {
+			progress = stderr
+		}
+		fmt.Fprintln(progress, intervalHeader)
+		cfg.Progress = func(iv bench.Interval) { fmt.Fprintln(progress, intervalLine(iv)) }
+	}
 	if *payments > 0 {
 		cfg.Duration = 0
 	}
@@ -176,6 +185,8 @@ func probeNodes(ctx context.Context, urls []string, self func() float64) (bench.
 			return sum, err
 		}
 		sum.CPUSeconds += p.CPUSeconds
+		sum.HeapBytes += p.HeapBytes
+		sum.Goroutines += p.Goroutines
 		for role, n := range p.Signs {
 			sum.Signs[role] += n
 		}
@@ -215,6 +226,10 @@ func probeMetrics(ctx context.Context, url string) (bench.Probe, error) {
 		switch {
 		case name == "process_cpu_seconds_total":
 			p.CPUSeconds = v
+		case name == "go_memstats_heap_inuse_bytes":
+			p.HeapBytes = v
+		case name == "go_goroutines":
+			p.Goroutines = v
 		case strings.HasPrefix(name, `entrypay_rsa_signs_total{role="`):
 			role := strings.TrimSuffix(strings.TrimPrefix(name, `entrypay_rsa_signs_total{role="`), `"}`)
 			p.Signs[role] = v
@@ -229,6 +244,13 @@ func readRSAPublicKey(file string) (*rsa.PublicKey, error) {
 		return nil, err
 	}
 	return antomsig.ParsePublicKey(data)
+}
+
+const intervalHeader = "  interval end   payments/s   pay p99      end-to-end p99   gateway heap   goroutines"
+
+func intervalLine(iv bench.Interval) string {
+	return fmt.Sprintf("  %12s   %10.1f   %10s   %14s   %8.1f MiB   %10.0f",
+		iv.End.Round(time.Second), iv.PaymentsPerSec, ms(iv.Pay.P99), ms(iv.EndToEnd.P99), iv.Gateway.HeapBytes/(1<<20), iv.Gateway.Goroutines)
 }
 
 func ms(d time.Duration) string {
@@ -281,6 +303,8 @@ func printBench(w io.Writer, where, whose string, r *bench.Result) error {
 		limit = r.SignsPerSecond / r.TotalSigns
 	}
 	fmt.Fprintf(&b, "  RSA-bound ratio   %.2f   (%.1f payments/s of the %.1f that signing alone allows)\n", r.RSABoundRatio, r.PaymentsPerSec, limit)
+	fmt.Fprintf(&b, "  gateway runtime   heap %.1f → %.1f MiB, goroutines %.0f → %.0f   (before the load → after it)\n",
+		r.GatewayStart.HeapBytes/(1<<20), r.GatewayEnd.HeapBytes/(1<<20), r.GatewayStart.Goroutines, r.GatewayEnd.Goroutines)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

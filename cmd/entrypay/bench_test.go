@@ -99,3 +99,40 @@ func TestBenchNodes(t *testing.T) {
 		t.Logf("bench --json:\n%s", out.String())
 	}
 }
+
+// TestBenchIntervals: a soak's figures, interval by interval, with the gateway's heap and
+// goroutines read from its /metrics.
+func TestBenchIntervals(t *testing.T) {
+	var out, progress strings.Builder
+	args := []string{"entrypay", "bench", "--duration", "2s", "--rate", "10", "--report-every", "500ms", "--json", "--db", testdb.DSN(t, "sqlite")}
+	if err := run(context.Background(), args, noEnv, nil, &out, &progress); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Completed    int
+		GatewayStart struct{ HeapBytes, Goroutines float64 }
+		Intervals    []struct {
+			Completed int
+			Gateway   struct{ HeapBytes, Goroutines float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, out.String())
+	}
+	if len(r.Intervals) < 3 || r.GatewayStart.HeapBytes <= 0 || r.GatewayStart.Goroutines <= 0 {
+		t.Fatalf("intervals %+v, gateway at start %+v", r.Intervals, r.GatewayStart)
+	}
+	completed := 0
+	for _, iv := range r.Intervals {
+		completed += iv.Completed
+		if iv.Gateway.HeapBytes <= 0 || iv.Gateway.Goroutines <= 0 {
+			t.Errorf("interval without the gateway's figures: %+v", iv)
+		}
+	}
+	if completed == 0 || completed > r.Completed {
+		t.Errorf("intervals completed %d payments, the run %d", completed, r.Completed)
+	}
+	if lines := strings.Count(progress.String(), " MiB "); lines != len(r.Intervals) {
+		t.Errorf("%d progress lines for %d intervals:\n%s", lines, len(r.Intervals), progress.String())
+	}
+}

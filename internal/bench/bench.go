@@ -60,6 +60,30 @@ type Config struct {
 	Probe func(ctx context.Context) (Probe, error)
 	// RunID keeps request ids unique across runs against one database.
 	RunID string
+	// Every, when set, splits the run into intervals of this length, each measured on its
+	// own (Result.Intervals) and handed to Progress as it ends: a soak shows whether
+	// latency, memory or goroutines grow over time.
+	Every    time.Duration
+	Progress func(Interval)
+}
+
+// Interval is one stretch of a run split by Config.Every.
+type Interval struct {
+	// End is how far into the run the interval ended.
+	End            time.Duration `json:"end"`
+	Completed      int           `json:"completed"`
+	PaymentsPerSec float64       `json:"paymentsPerSecond"`
+	Pay            Latencies     `json:"payLatency"`
+	EndToEnd       Latencies     `json:"endToEndLatency"`
+	// Gateway is the gateways' heap and goroutines at the interval's end.
+	Gateway Gauges `json:"gateway"`
+}
+
+// Gauges are the gateways' Go runtime figures, summed over the nodes.
+type Gauges struct {
+	// HeapBytes is the heap in use (go_memstats_heap_inuse_bytes).
+	HeapBytes  float64 `json:"heapBytes"`
+	Goroutines float64 `json:"goroutines"`
 }
 
 // Probe is a reading of the gateways' counters.
@@ -72,6 +96,7 @@ type Probe struct {
 	// processes: the load, the merchant endpoint and, with the nodes the bench starts,
 	// the wallet side. 0 when not measured.
 	BenchCPUSeconds float64
+	Gauges
 }
 
 // Latencies summarises durations.
@@ -123,6 +148,11 @@ type Result struct {
 	// RSABoundRatio is PaymentsPerSec ÷ (SignsPerSecond ÷ TotalSigns): 1 means the run
 	// went as fast as signing alone allows on this machine.
 	RSABoundRatio float64 `json:"rsaBoundRatio"`
+	// GatewayStart and GatewayEnd are the gateways' heap and goroutines before the load
+	// and after it; Intervals the run split by Config.Every.
+	GatewayStart Gauges     `json:"gatewayStart"`
+	GatewayEnd   Gauges     `json:"gatewayEnd"`
+	Intervals    []Interval `json:"intervals,omitempty"`
 }
 
 // MeasureSigns signs on every core for d and returns signatures per second.
@@ -273,6 +303,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer stop()
 	}
 	start := time.Now()
+	intervals := r.intervals(ctx, start)
 	var wg sync.WaitGroup
 	next := func() bool {
 		n := r.seq.Add(1)
@@ -310,11 +341,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cancel()
 	res := &Result{
 		Mode: "closed loop", Nodes: len(cfg.Gateways), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Elapsed: elapsed,
 		Started: int(r.ids.Load()), Errors: r.errors,
 		Completed: r.done, Pay: latencies(r.pay), EndToEnd: latencies(r.e2e), SignsPerSecond: signs,
-		SignsPerPayment: map[string]float64{},
+		SignsPerPayment: map[string]float64{}, GatewayStart: before.Gauges, Intervals: <-intervals,
 	}
 	if cfg.Rate > 0 {
 		res.Mode = "open loop"
@@ -328,6 +360,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("probe the gateway: %w", err)
 			}
+			res.GatewayEnd = after.Gauges
 			res.GatewayCPUPerPayment = (after.CPUSeconds - before.CPUSeconds) / per
 			res.BenchCPUPerPayment = (after.BenchCPUSeconds - before.BenchCPUSeconds) / per
 			for role, n := range after.Signs {
@@ -342,6 +375,52 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// intervals measures each Config.Every of the run until ctx ends, and then sends them all.
+func (r *run) intervals(ctx context.Context, start time.Time) <-chan []Interval {
+	out := make(chan []Interval, 1)
+	if r.cfg.Every <= 0 {
+		out <- nil
+		return out
+	}
+	go func() {
+		var list []Interval
+		tick := time.NewTicker(r.cfg.Every)
+		defer tick.Stop()
+		var pays, e2es, done int
+		last := start
+		for {
+			select {
+			case <-ctx.Done():
+				out <- list
+				return
+			case now := <-tick.C:
+				r.mu.Lock()
+				pay := slices.Clone(r.pay[pays:])
+				e2e := slices.Clone(r.e2e[e2es:])
+				completed := r.done - done
+				pays, e2es, done = len(r.pay), len(r.e2e), r.done
+				r.mu.Unlock()
+				iv := Interval{End: now.Sub(start), Completed: completed, PaymentsPerSec: float64(completed) / now.Sub(last).Seconds(),
+					Pay: latencies(pay), EndToEnd: latencies(e2e)}
+				last = now
+				if r.cfg.Probe != nil {
+					// The run may end while the gateways are read: read them to the end.
+					pctx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+					if p, err := r.cfg.Probe(pctx); err == nil {
+						iv.Gateway = p.Gauges
+					}
+					done()
+				}
+				list = append(list, iv)
+				if r.cfg.Progress != nil {
+					r.cfg.Progress(iv)
+				}
+			}
+		}
+	}()
+	return out
 }
 
 // one takes a payment from pay to the merchant's notification, through the next gateway
