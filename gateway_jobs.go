@@ -165,7 +165,7 @@ func (g *Gateway) ReverseLateSuccess(ctx context.Context, paymentID string) erro
 func (g *Gateway) DeliverNotification(ctx context.Context, notificationID string, last bool) error {
 	var n *Notification
 	var m *Merchant
-	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		if n, err = tx.Notification(ctx, notificationID, false); err != nil {
 			return err

@@ -44,30 +44,48 @@ func scanJournalEntry(r scanner) (*entrypay.JournalEntry, error) {
 	return &e, nil
 }
 
+// balanceKey names a balance row.
+type balanceKey struct{ account, currency string }
+
 // InsertJournalEntry adds e and its postings, keeping their order, and adds the postings
-// to the balance rows. The rows are updated in account, currency order, so that two
-// transactions touching the same accounts lock them in the same order and cannot
-// deadlock. The store does not check the balance: that is JournalEntry.Check's job,
-// before the call.
+// to the transaction's balance changes, which flushBalances writes just before the
+// commit. The store does not check the balance: that is JournalEntry.Check's job, before
+// the call.
+//
+// Balance rows are shared (every payment of a network books to its wallet receivable),
+// so on PostgreSQL a transaction holds their row locks from its first update until it
+// commits. Written last, and once per row however many entries touch it, they are held
+// for the commit alone; written in account, currency order, two transactions touching
+// the same rows lock them in the same order and cannot deadlock.
 func (t *tx) InsertJournalEntry(ctx context.Context, e *entrypay.JournalEntry) error {
 	if err := t.mustInsert(ctx, insertJournalEntrySQL, journalEntryArgs(e)...); err != nil {
 		return fmt.Errorf("sqlstore: insert journal entry %s: %w", e.ID, err)
 	}
-	type key struct{ account, currency string }
-	sums := map[key]int64{}
+	if t.balanceDeltas == nil {
+		t.balanceDeltas = map[balanceKey]int64{}
+	}
 	for i, p := range e.Postings {
 		if _, err := t.exec(ctx, insertPostingSQL, e.ID, i, p.Account, p.Amount.Value, p.Amount.Currency); err != nil {
 			return fmt.Errorf("sqlstore: insert posting %d of journal entry %s: %w", i, e.ID, err)
 		}
-		k := key{p.Account, p.Amount.Currency}
-		sum, err := entrypay.Amount{Value: sums[k], Currency: k.currency}.Add(p.Amount)
+		k := balanceKey{p.Account, p.Amount.Currency}
+		sum, err := entrypay.Amount{Value: t.balanceDeltas[k], Currency: k.currency}.Add(p.Amount)
 		if err != nil {
 			return fmt.Errorf("sqlstore: journal entry %s: %w", e.ID, err)
 		}
-		sums[k] = sum.Value
+		t.balanceDeltas[k] = sum.Value
 	}
-	keys := make([]key, 0, len(sums))
-	for k := range sums {
+	return nil
+}
+
+// flushBalances writes the balance changes of the entries inserted so far: before the
+// commit, and before the transaction reads a balance.
+func (t *tx) flushBalances(ctx context.Context) error {
+	if len(t.balanceDeltas) == 0 {
+		return nil
+	}
+	keys := make([]balanceKey, 0, len(t.balanceDeltas))
+	for k := range t.balanceDeltas {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -77,10 +95,11 @@ func (t *tx) InsertJournalEntry(ctx context.Context, e *entrypay.JournalEntry) e
 		return keys[i].currency < keys[j].currency
 	})
 	for _, k := range keys {
-		if _, err := t.exec(ctx, upsertBalanceSQL, k.account, k.currency, sums[k]); err != nil {
+		if _, err := t.exec(ctx, upsertBalanceSQL, k.account, k.currency, t.balanceDeltas[k]); err != nil {
 			return fmt.Errorf("sqlstore: balance of %s %s: %w", k.account, k.currency, err)
 		}
 	}
+	clear(t.balanceDeltas)
 	return nil
 }
 
@@ -192,6 +211,9 @@ func (t *tx) EachJournalEntry(ctx context.Context, fn func(*entrypay.JournalEntr
 
 // Balances returns every balance row.
 func (t *tx) Balances(ctx context.Context) ([]entrypay.Balance, error) {
+	if err := t.flushBalances(ctx); err != nil {
+		return nil, err
+	}
 	return t.balances(ctx, "SELECT account, currency, balance FROM account_balances ORDER BY account, currency")
 }
 
@@ -217,6 +239,9 @@ func (t *tx) balances(ctx context.Context, query string) ([]entrypay.Balance, er
 
 // Balance returns one balance row's value, 0 when there is none.
 func (t *tx) Balance(ctx context.Context, account, currency string) (int64, error) {
+	if err := t.flushBalances(ctx); err != nil {
+		return 0, err
+	}
 	var v int64
 	err := t.queryRow(ctx, "SELECT balance FROM account_balances WHERE account = $1 AND currency = $2", account, currency).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

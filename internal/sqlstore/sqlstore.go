@@ -159,7 +159,12 @@ func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{tx: sqlTx, dialect: s.dialect, enq: s.enq, store: s}); err != nil {
+	t := &tx{tx: sqlTx, dialect: s.dialect, enq: s.enq, store: s}
+	err = fn(t)
+	if err == nil {
+		err = t.flushBalances(ctx)
+	}
+	if err != nil {
 		finished = true
 		// A failed rollback leaves nothing to undo: the server drops the transaction with
 		// the connection, and fn's error is the one worth reporting.

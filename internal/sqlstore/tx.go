@@ -18,6 +18,9 @@ type tx struct {
 	dialect Dialect
 	enq     Enqueuer
 	store   *Store
+	// balanceDeltas are the journal postings' changes to balance rows, written when the
+	// transaction is about to commit (flushBalances).
+	balanceDeltas map[balanceKey]int64
 }
 
 // stmt is the transaction's handle on the cached statement for query, or nil when there

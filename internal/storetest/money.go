@@ -23,9 +23,16 @@ func testBalances(t *testing.T, e Engine) {
 		})
 	}
 	h.write(func(tx entrypay.Tx) error {
-		for _, je := range []*entrypay.JournalEntry{post([2]string{"a", "b"}, 100), post([2]string{"b", "c"}, 40), post([2]string{"c", "a"}, 15)} {
+		for i, je := range []*entrypay.JournalEntry{post([2]string{"a", "b"}, 100), post([2]string{"b", "c"}, 40), post([2]string{"c", "a"}, 15)} {
 			if err := tx.InsertJournalEntry(h.ctx, je); err != nil {
 				return err
+			}
+			// The transaction reads its own postings in the balances (the store may
+			// write balance rows late, but never after a read of them).
+			if i == 1 {
+				if got, err := tx.Balance(h.ctx, "b", "HKD"); err != nil || got != -60 {
+					t.Errorf("Balance(b, HKD) inside the transaction = %d, %v; want -60", got, err)
+				}
 			}
 		}
 		return nil
