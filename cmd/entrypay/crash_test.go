@@ -27,15 +27,16 @@ func TestCrash(t *testing.T) {
 			go func() { r.load(loadCtx, 4); close(loaded) }()
 
 			// Kill the gateway four times at random moments, restarting it each time on
-			// the same address.
+			// the same address, each time after some payments went through.
 			rng := rand.New(rand.NewPCG(42, uint64(len(kind))))
 			for range 4 {
+				r.progress(3, time.Minute)
 				time.Sleep(time.Duration(700+rng.IntN(1300)) * time.Millisecond)
 				r.gw.kill()
 				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 				r.gw.start()
 			}
-			time.Sleep(time.Second)
+			r.progress(5, time.Minute)
 			stopLoad()
 			<-loaded
 

@@ -20,7 +20,11 @@ func underLoad(t *testing.T, r *rig, during func()) {
 	ctx, stop := context.WithCancel(context.Background())
 	loaded := make(chan struct{})
 	go func() { r.load(ctx, 4); close(loaded) }()
+	r.progress(3, time.Minute) // the load runs
 	during()
+	// Payments go through again after the fault, and enough of them for the checks.
+	r.progress(3, time.Minute)
+	r.atLeast(12, 2*time.Minute)
 	stop()
 	<-loaded
 	finals := r.settle(90 * time.Second)
@@ -94,15 +98,21 @@ func TestMerchantFaults(t *testing.T) {
 			r := newRig(t, kind, testdb.DSN(t, kind), "--notify-schedule", schedule)
 			underLoad(t, r, func() {
 				time.Sleep(time.Second)
+				// Each fault lasts 1.5 s and until it has met a few notifications.
 				for _, b := range behaviours {
 					r.shop.set(b)
 					time.Sleep(1500 * time.Millisecond)
+					for start := time.Now(); r.shop.refusedCount(b) < 3; time.Sleep(50 * time.Millisecond) {
+						if time.Since(start) > time.Minute {
+							t.Fatalf("no notification met the %s fault within a minute", b)
+						}
+					}
 				}
 				r.shop.set(shopAcks)
 				time.Sleep(time.Second)
 			})
 			for _, b := range behaviours {
-				if r.shop.refused[b] == 0 {
+				if r.shop.refusedCount(b) == 0 {
 					t.Errorf("no notification met the %s fault", b)
 				}
 			}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -180,6 +181,12 @@ func (s *busyShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *busyShop) refusedCount(behaviour string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused[behaviour]
+}
+
 func (s *busyShop) notified(paymentID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,6 +208,11 @@ type rig struct {
 	shop       *busyShop
 	gw         *gatewayProcess
 	caller     *antomsig.Caller
+
+	// paid counts the payments customers paid (the wallet side confirmed them): how far
+	// the load has got, which on a slow machine (or under -race) is far less than on a fast
+	// one, so the tests wait for progress rather than for a fixed time.
+	paid atomic.Int64
 
 	mu      sync.Mutex
 	told    map[string]string // paymentRequestId → the paymentId the merchant was told with S
@@ -322,6 +334,25 @@ func (r *rig) setFault(api, mode string, delayMs int) {
 	}
 }
 
+// progress waits until customers have paid n more payments than when called, for at
+// most within; the test fails if they have not.
+func (r *rig) progress(n int64, within time.Duration) {
+	r.t.Helper()
+	r.atLeast(r.paid.Load()+n, within)
+}
+
+// atLeast waits until customers have paid n payments in all, for at most within.
+func (r *rig) atLeast(n int64, within time.Duration) {
+	r.t.Helper()
+	start, from := time.Now(), r.paid.Load()
+	for r.paid.Load() < n {
+		if time.Since(start) > within {
+			r.t.Fatalf("the load is stuck: %d payments paid in %s, want %d in all (answers so far:%s)", r.paid.Load()-from, within, n, r.summary())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // load runs workers that take payments until ctx ends, and waits for them.
 func (r *rig) load(ctx context.Context, workers int) {
 	var wg sync.WaitGroup
@@ -365,6 +396,9 @@ func (r *rig) shopper(ctx context.Context, w int) {
 		cb, _ := json.Marshal(map[string]string{"paymentUrl": pay.RedirectActionForm.RedirectURL, "outcome": outcome})
 		if resp, err := http.Post(r.sbURL+"/sandbox/api/v1/confirm", "application/json", bytes.NewReader(cb)); err == nil {
 			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && outcome == "SUCCESS" {
+				r.paid.Add(1)
+			}
 		}
 		if outcome == "SUCCESS" && rng.IntN(3) == 0 {
 			r.send(ctx, ams.PathRefund, map[string]any{"refundRequestId": "r-" + id, "paymentId": pay.PaymentID,
