@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -216,6 +217,7 @@ type rig struct {
 
 	mu      sync.Mutex
 	told    map[string]string // paymentRequestId → the paymentId the merchant was told with S
+	refunds []string          // refundRequestIds sent, answered or not
 	answers map[string]int    // what the merchant's calls got: "S/SUCCESS", "U/UNKNOWN_EXCEPTION", "HTTP 500", "no answer"
 }
 
@@ -401,6 +403,9 @@ func (r *rig) shopper(ctx context.Context, w int) {
 			}
 		}
 		if outcome == "SUCCESS" && rng.IntN(3) == 0 {
+			r.mu.Lock()
+			r.refunds = append(r.refunds, "r-"+id)
+			r.mu.Unlock()
 			r.send(ctx, ams.PathRefund, map[string]any{"refundRequestId": "r-" + id, "paymentId": pay.PaymentID,
 				"refundAmount": map[string]string{"currency": "HKD", "value": "500"}})
 		}
@@ -443,6 +448,23 @@ func (r *rig) settle(within time.Duration) map[string]final {
 				continue
 			}
 			finals[payID] = final{inq.PaymentStatus, inq.PaymentResultCode}
+		}
+		// Every refund ends too: one whose answer never reached the merchant (the load
+		// stopped while it was being resent) is finished by the gateway's retry.
+		r.mu.Lock()
+		refunds := slices.Clone(r.refunds)
+		r.mu.Unlock()
+		for _, reqID := range refunds {
+			res, body, ok := r.send(context.Background(), ams.PathInquiryRefund, map[string]string{"refundRequestId": reqID})
+			if !ok {
+				t.Fatalf("inquiryRefund %s: no answer", reqID)
+			}
+			var inq ams.InquiryRefundResponse
+			_ = json.Unmarshal(body, &inq)
+			if res.ResultStatus == "S" && inq.RefundStatus == "PROCESSING" {
+				pending++
+				why["refund PROCESSING"]++
+			}
 		}
 		if pending == 0 {
 			return finals

@@ -286,7 +286,14 @@ func (r *nodesRig) shopper(stop context.Context, w int) {
 		node := (w + n) % len(r.nodes)
 		value := 1000 + 10*rng.IntN(400)
 		req := payRequest(fmt.Sprintf("load-%d-%d", w, n), value, r.shop.url)
-		req["paymentExpiryTime"] = time.Now().Add(5 * time.Second).Format(time.RFC3339)
+		// Abandoned payments expire soon; the others have time to be confirmed on a slow
+		// machine (under -race on a busy CI runner a pay can take seconds).
+		k := rng.IntN(10)
+		expiry := time.Minute
+		if k >= 7 {
+			expiry = 5 * time.Second
+		}
+		req["paymentExpiryTime"] = time.Now().Add(expiry).Format(time.RFC3339)
 		body, _ := json.Marshal(req)
 		ans, err := r.post(ctx, node, time.Time{}, ams.PathPay, body)
 		if err != nil {
@@ -300,7 +307,7 @@ func (r *nodesRig) shopper(stop context.Context, w int) {
 			continue
 		}
 		r.shop.cashier(pay.PaymentID, pay.RedirectActionForm.RedirectURL)
-		switch k := rng.IntN(10); {
+		switch {
 		case k < 6:
 			r.confirm(pay.PaymentID, "SUCCESS")
 			if k < 2 && r.shop.wait(pay.PaymentID, 20*time.Second) {
