@@ -152,6 +152,32 @@ type Tx interface {
 	InsertNotificationAttempt(ctx context.Context, a *NotificationAttempt) error
 	NotificationAttempts(ctx context.Context, notificationID string) ([]*NotificationAttempt, error)
 
+	// Payments lists a merchant's payments matching f, newest first (created_at, then
+	// id, descending); f.MerchantID is required.
+	Payments(ctx context.Context, f PaymentFilter) ([]*Payment, error)
+	// PaymentTotals counts and sums a merchant's payments of a status created in
+	// [from, to), per currency in currency order.
+	PaymentTotals(ctx context.Context, merchantID string, status PaymentStatus, from, to time.Time) ([]PaymentTotal, error)
+
+	// User returns the user q finds (by ID, else by Email).
+	User(ctx context.Context, q UserQuery) (*User, error)
+	// InsertUser adds u; inserted is false when its email is taken.
+	InsertUser(ctx context.Context, u *User) (inserted bool, err error)
+	UpdateUser(ctx context.Context, u *User) error
+	InsertUserLink(ctx context.Context, l *UserLink) error
+	// UserLink returns the link stored under the token's hash.
+	UserLink(ctx context.Context, tokenHash string, forUpdate bool) (*UserLink, error)
+	UpdateUserLink(ctx context.Context, l *UserLink) error
+	InsertSession(ctx context.Context, s *Session) error
+	// Session returns the session stored under the token's hash.
+	Session(ctx context.Context, tokenHash string) (*Session, error)
+	UpdateSession(ctx context.Context, s *Session) error
+	// DeleteSession removes a session; removing one that does not exist is not an error.
+	DeleteSession(ctx context.Context, tokenHash string) error
+	InsertAuditEntry(ctx context.Context, e *AuditEntry) error
+	// AuditEntries lists entries matching q, newest first.
+	AuditEntries(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
+
 	// Enqueue schedules a job; it runs only if the transaction commits.
 	Enqueue(ctx context.Context, j Job) error
 }

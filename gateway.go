@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -52,6 +53,9 @@ type Config struct {
 	RiskMetrics      RiskMetrics
 	// Wallets describes a wallet by code (its currency and limits), for risk.
 	Wallets func(code string) (WalletInfo, bool)
+
+	// Passwords hashes the dashboard users' passwords; without it nobody can sign in.
+	Passwords PasswordHasher
 }
 
 // Gateway is the payment engine: it applies the rules, keeps the books and talks to the
@@ -63,6 +67,10 @@ type Gateway struct {
 	// liveNetwork and sandboxNetwork are the networks live and sandbox merchants'
 	// payments travel on.
 	liveNetwork, sandboxNetwork string
+	// dummyHash is a password hash that failed logins of unknown users are checked
+	// against, made once.
+	dummyOnce sync.Once
+	dummyHash string
 }
 
 // NewGateway returns a Gateway, filling in defaults.

@@ -15,6 +15,10 @@ type RefundInput struct {
 	ReferenceRefundID string
 	Amount            Amount
 	Reason            string
+
+	// audit, when set, is written in the transaction that records the refund (a refund
+	// asked for from the dashboard); a repeat of the request writes nothing.
+	audit *AuditEntry
 }
 
 // RefundRef names a refund by entrypay's id or the merchant's request id; ID wins.
@@ -125,6 +129,14 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 		}
 		if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRefund, Detail: fmt.Sprintf("refund %s of %s requested", r.ID, r.Amount)}); err != nil {
 			return err
+		}
+		if in.audit != nil {
+			a := *in.audit
+			a.At, a.Subject = now, p.ID
+			a.Detail = fmt.Sprintf("refund %s of %s of payment %s (refundRequestId %s)", r.ID, r.Amount, p.ID, r.RequestID)
+			if err := tx.InsertAuditEntry(ctx, &a); err != nil {
+				return err
+			}
 		}
 		if g.riskOn() {
 			if err := g.judgeRefund(ctx, tx, m, p, r, total.Value, now); err != nil {

@@ -26,6 +26,15 @@ const (
 // and the merchant even though a cancel may still reverse it.
 func (s PaymentStatus) Final() bool { return s != PaymentProcessing }
 
+// Valid reports whether s is one of the four statuses.
+func (s PaymentStatus) Valid() bool {
+	switch s {
+	case PaymentProcessing, PaymentSuccess, PaymentFail, PaymentCancelled:
+		return true
+	}
+	return false
+}
+
 // canBecome lists the only legal transitions.
 func (s PaymentStatus) canBecome(to PaymentStatus) bool {
 	switch s {

@@ -182,6 +182,45 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// The merchant's owner follows the invitation, finds the payment and refunds part of it.
+	t.Run("dashboard", func(t *testing.T) {
+		var u userJSON
+		if err := json.Unmarshal([]byte(runCmd(t, "user", "create", "--db", dsn, "--public-url", s.url, "--merchant", m.MerchantID, "--email", "owner@noodle.example", "--role", "owner", "--json")), &u); err != nil {
+			t.Fatal(err)
+		}
+		ctx := tab(t, bctx, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36", "en-US")
+		const pw = "a long dashboard password"
+		if err := chromedp.Do(ctx, chromedp.Navigate(u.Link), chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "6-dashboard-set-password")
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("password"), pw), chromedp.SendKeys(chromedp.ID("confirm"), pw),
+			chromedp.Submit(chromedp.ID("confirm")), chromedp.WaitVisible(chromedp.CSS(`a[href="/dashboard/payments"]`))); err != nil {
+			t.Fatal(err)
+		}
+		if got := text(t, ctx, "main"); !strings.Contains(got, "12.50 HKD") {
+			t.Errorf("home page lacks today's volume:\n%s", got)
+		}
+		screenshot(t, ctx, "7-dashboard-home")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`main a[href="/dashboard/payments"]`)), chromedp.WaitVisible(chromedp.ID("status")),
+			chromedp.SetValue(chromedp.ID("status"), "SUCCESS"), chromedp.Submit(chromedp.ID("status")),
+			chromedp.WaitVisible(chromedp.CSS(`td a[href^="/dashboard/payments/pay_"]`))); err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "8-dashboard-payments-filtered")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`td a[href^="/dashboard/payments/pay_"]`)), chromedp.WaitVisible(chromedp.ID("amount"))); err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "9-dashboard-payment")
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("amount"), "2.50"), chromedp.Submit(chromedp.ID("amount")), chromedp.WaitVisible(chromedp.CSS(".notice"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := text(t, ctx, "main"); !strings.Contains(got, "2.50 HKD") || !strings.Contains(got, "Refund rfd_") {
+			t.Errorf("detail page after the refund:\n%s", got)
+		}
+		screenshot(t, ctx, "10-dashboard-refunded")
+	})
+
 	t.Run("plain browser", func(t *testing.T) {
 		ctx := tab(t, bctx, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36", "en-US")
 		if err := chromedp.Do(ctx, chromedp.Navigate(code.URL+"?lang=en"), chromedp.WaitVisible(chromedp.CSS("img.qr"))); err != nil {

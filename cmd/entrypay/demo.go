@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 
 	"fmt"
 	"io"
@@ -74,9 +75,42 @@ func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		a.stop()
 		return err
 	}
+	link, err := demoOwnerLink(ctx, a.gateway, st.MerchantID, a.publicURL)
+	if err != nil {
+		a.stop()
+		return err
+	}
 	printDemo(stdout, a, st, keyFile, receiver, scripts)
+	fmt.Fprintf(stdout, demoDashboardText, a.publicURL, demoOwnerEmail, link)
 	return a.wait(ctx)
 }
+
+// demoOwnerEmail is the demo merchant's owner, a dashboard user.
+const demoOwnerEmail = "owner@demo.entrypay.example"
+
+// demoOwnerLink creates the demo merchant's owner the first time and gives it a fresh
+// one-time sign-in link on every start.
+func demoOwnerLink(ctx context.Context, gw *entrypay.Gateway, merchantID, publicURL string) (string, error) {
+	_, err := gw.UserByEmail(ctx, demoOwnerEmail)
+	var token string
+	switch {
+	case errors.Is(err, entrypay.ErrNotFound):
+		_, token, err = gw.CreateUser(ctx, entrypay.NewUser{MerchantID: merchantID, Email: demoOwnerEmail, Role: entrypay.RoleOwner}, "demo")
+	case err == nil:
+		_, token, err = gw.IssueLink(ctx, demoOwnerEmail, entrypay.LinkInvite, "demo")
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo dashboard user: %w", err)
+	}
+	return linkBase(publicURL) + token, nil
+}
+
+const demoDashboardText = `
+The merchant dashboard: %s/dashboard/
+  Sign in as %s the first time with this one-time link (it asks
+  for a password of at least 12 characters; a new link is printed on every start):
+  %s
+`
 
 // ensureDemoMerchant creates the demo merchant, its key and its store the first time, and
 // finds them again afterwards.

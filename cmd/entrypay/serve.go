@@ -24,6 +24,7 @@ import (
 	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
+	"github.com/entrypay/entrypay/internal/password"
 	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
 	"github.com/entrypay/entrypay/internal/wallets"
@@ -354,6 +355,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 			w, ok := walletTable.Wallet(code)
 			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok
 		},
+		Passwords: password.Hasher{},
 	})
 	if err := gw.LoadRiskRules(ctx); err != nil {
 		return nil, fmt.Errorf("risk rules: %w", err)
@@ -397,6 +399,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Reports:      gw,
 		Money:        gw,
 		Risk:         gw,
+		Dashboard:    gw,
 		Registry:     registry,
 		RateLimit:    rate.Limit(o.clientRate),
 		RateBurst:    int(2 * o.clientRate),

@@ -25,6 +25,7 @@ import (
 	"github.com/entrypay/entrypay/internal/fx"
 	ephttp "github.com/entrypay/entrypay/internal/http"
 	"github.com/entrypay/entrypay/internal/notify"
+	"github.com/entrypay/entrypay/internal/password"
 	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
 	"github.com/entrypay/entrypay/internal/testdb"
@@ -101,6 +102,9 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 			w, ok := table.Wallet(code)
 			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok
 		},
+		// Cheap argon2id parameters: the tests sign in often; package password checks
+		// the real ones.
+		Passwords: password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1}},
 	})
 	if err := h.gw.LoadRiskRules(context.Background()); err != nil {
 		t.Fatal(err)
@@ -112,6 +116,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 			ClientID: "ACQ", PeerKey: h.sb.PublicKey(), Key: gatewayKey, KeyVersion: 1, Recorder: h.gw,
 		}},
 		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw, Risk: h.gw, Registry: h.registry,
+		Dashboard: h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -119,7 +119,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 func routeGroup(path string) string {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	switch seg {
-	case "ams", "alipayplus", "sandbox", "healthz", "readyz", "metrics":
+	case "ams", "alipayplus", "sandbox", "healthz", "readyz", "metrics", "dashboard":
 		return seg
 	}
 	return "other"

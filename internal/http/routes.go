@@ -69,6 +69,20 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /admin/api/v1/risk/shadow", s.admin(s.adminShadowReport))
 	}
 
+	// The merchant dashboard: server-rendered pages behind a session cookie.
+	if s.cfg.Dashboard != nil {
+		mux.Handle("GET /dashboard", http.RedirectHandler("/dashboard/", http.StatusMovedPermanently))
+		mux.Handle("GET /dashboard/login", s.dashLogin())
+		mux.Handle("POST /dashboard/login", s.dashLogin())
+		mux.Handle("GET /dashboard/link/{token}", s.dashLink())
+		mux.Handle("POST /dashboard/link/{token}", s.dashLink())
+		mux.Handle("POST /dashboard/logout", s.signedIn(s.dashLogout))
+		mux.Handle("GET /dashboard/{$}", s.signedIn(s.dashHome))
+		mux.Handle("GET /dashboard/payments", s.signedIn(s.dashPayments))
+		mux.Handle("GET /dashboard/payments/{id}", s.signedIn(s.dashPayment))
+		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
+	}
+
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))

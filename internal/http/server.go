@@ -72,6 +72,13 @@ type Config struct {
 	Money      Money
 	Risk       Risk
 	AdminToken string
+
+	// Dashboard serves the merchant dashboard under /dashboard/; nil leaves it out.
+	Dashboard Dashboard
+	// LoginLimit and LoginBurst limit dashboard sign-in attempts per client address
+	// (10 a minute).
+	LoginLimit rate.Limit
+	LoginBurst int
 }
 
 // Server holds the HTTP surface's state.
@@ -81,6 +88,7 @@ type Server struct {
 	metrics *metrics
 	limits  sync.Map // client id → *rate.Limiter
 	pages   *visitorLimits
+	logins  *visitorLimits
 	cat     *i18n.Catalog
 	handler http.Handler
 }
@@ -111,6 +119,12 @@ func NewServer(cfg Config) *Server {
 	if cfg.PageBurst <= 0 {
 		cfg.PageBurst = 1
 	}
+	if cfg.LoginLimit <= 0 {
+		cfg.LoginLimit, cfg.LoginBurst = rate.Every(6*time.Second), 10
+	}
+	if cfg.LoginBurst <= 0 {
+		cfg.LoginBurst = 1
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -121,7 +135,7 @@ func NewServer(cfg Config) *Server {
 	if err != nil {
 		panic(err) // the catalog is embedded: a broken one never passes the tests
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cat: cat, pages: newVisitorLimits(cfg.PageLimit, cfg.PageBurst)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), cat: cat, pages: newVisitorLimits(cfg.PageLimit, cfg.PageBurst), logins: newVisitorLimits(cfg.LoginLimit, cfg.LoginBurst)}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
 	s.handler = s.observe(mux)

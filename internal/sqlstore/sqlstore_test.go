@@ -26,6 +26,10 @@ func TestColumns(t *testing.T) {
 		{"journal_entries", journalEntryCols, journalEntryArgs(&entrypay.JournalEntry{}), journalEntryDest(&entrypay.JournalEntry{})},
 		{"notifications", notificationCols, notificationArgs(&entrypay.Notification{}), notificationDest(&entrypay.Notification{})},
 		{"notification_attempts", notificationAttemptCols, notificationAttemptArgs(&entrypay.NotificationAttempt{}), notificationAttemptDest(&entrypay.NotificationAttempt{})},
+		{"users", userCols, userArgs(&entrypay.User{}), userDest(&entrypay.User{})},
+		{"user_links", userLinkCols, userLinkArgs(&entrypay.UserLink{}), userLinkDest(&entrypay.UserLink{})},
+		{"sessions", sessionCols, sessionArgs(&entrypay.Session{}), sessionDest(&entrypay.Session{})},
+		{"audit_log", auditCols, auditArgs(&entrypay.AuditEntry{}), auditDest(&entrypay.AuditEntry{})},
 	} {
 		if len(c.args) != len(c.cols) || len(c.dest) != len(c.cols) {
 			t.Errorf("%s: %d columns, %d values, %d destinations", c.name, len(c.cols), len(c.args), len(c.dest))

@@ -130,6 +130,9 @@ func Run(t *testing.T, e Engine) {
 		{"Batches", testBatches},
 		{"WalletFiles", testWalletFiles},
 		{"EntryQueries", testEntryQueries},
+		{"Users", testUsers},
+		{"AuditLog", testAuditLog},
+		{"PaymentList", testPaymentList},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
