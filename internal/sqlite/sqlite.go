@@ -116,9 +116,8 @@ func Dialect() sqlstore.Dialect {
 		Name: "sqlite",
 		// Every transaction is BEGIN IMMEDIATE and so holds the database's write lock from
 		// its start: rows need no lock of their own.
-		ForUpdate:         "",
-		IsRetryable:       IsRetryable,
-		PrepareStatements: true,
+		ForUpdate:   "",
+		IsRetryable: IsRetryable,
 	}
 }
 

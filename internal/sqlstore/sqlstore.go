@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/entrypay/entrypay"
@@ -43,10 +41,6 @@ type Dialect struct {
 	// run again: serialization failures and deadlocks on PostgreSQL, SQLITE_BUSY on
 	// SQLite. Nil means nothing is retried.
 	IsRetryable func(error) bool
-	// PrepareStatements keeps each statement prepared on every connection (SQLite,
-	// whose driver would otherwise parse the SQL of every query again; pgx caches
-	// prepared statements itself).
-	PrepareStatements bool
 }
 
 // maxAttempts bounds how many times InTx runs fn: a database that keeps asking for a
@@ -58,46 +52,6 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	enq     Enqueuer
-
-	// stmts holds the prepared statements by SQL text (PrepareStatements); a statement
-	// prepared once is prepared on each connection as it first runs there, and kept.
-	stmts     sync.Map
-	stmtCount atomic.Int32
-}
-
-// maxStatements bounds the statement cache: the SQL is a fixed set, plus a few built for
-// a number of rows, so a cache growing past this means text that should not be cached.
-const maxStatements = 512
-
-// prepared returns the cached statement for query, nil when there is none yet. A
-// statement is prepared in the background, never inside the caller's transaction: that
-// needs a connection of its own, and on SQLite a new connection waits for the write lock
-// the caller's transaction holds. Until it is ready the caller runs the text directly.
-func (s *Store) prepared(query string) *sql.Stmt {
-	if !s.dialect.PrepareStatements {
-		return nil
-	}
-	if st, ok := s.stmts.Load(query); ok {
-		st, _ := st.(*sql.Stmt) // nil while being prepared
-		return st
-	}
-	if s.stmtCount.Load() >= maxStatements {
-		return nil
-	}
-	if _, loaded := s.stmts.LoadOrStore(query, (*sql.Stmt)(nil)); loaded {
-		return nil
-	}
-	s.stmtCount.Add(1)
-	go func() {
-		st, err := s.db.PrepareContext(context.Background(), query)
-		if err != nil {
-			s.stmts.Delete(query) // tried again on a later use
-			s.stmtCount.Add(-1)
-			return
-		}
-		s.stmts.Store(query, st)
-	}()
-	return nil
 }
 
 var _ entrypay.DB = (*Store)(nil)

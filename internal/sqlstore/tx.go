@@ -23,37 +23,17 @@ type tx struct {
 	balanceDeltas map[balanceKey]int64
 }
 
-// stmt is the transaction's handle on the cached statement for query, or nil when there
-// is none (the caller then runs the text directly).
-func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if t.store == nil {
-		return nil
-	}
-	st := t.store.prepared(query)
-	if st == nil {
-		return nil
-	}
-	return t.tx.StmtContext(ctx, st)
-}
-
+// exec, query and queryRow run a statement as text: the SQLite connector keeps every
+// statement prepared per connection, and pgx caches them itself.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
