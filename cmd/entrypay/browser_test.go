@@ -189,6 +189,10 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := tab(t, bctx, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36", "en-US")
+		// The dashboard is used at a desk: a laptop's screen, not a phone's.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+			t.Fatal(err)
+		}
 		const pw = "a long dashboard password"
 		if err := chromedp.Do(ctx, chromedp.Navigate(u.Link), chromedp.WaitVisible(chromedp.ID("password"))); err != nil {
 			t.Fatal(err)
