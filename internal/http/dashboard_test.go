@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -566,4 +567,49 @@ func TestDashboardOperator(t *testing.T) {
 			t.Errorf("operator at %s: %d %s", path, resp.StatusCode, body)
 		}
 	}
+}
+
+// TestDashboardCSV: the export holds the payments the filters select, every page, only
+// the merchant's own, with its text defused for spreadsheets.
+func TestDashboardCSV(t *testing.T) {
+	engines(t, func(t *testing.T, kind string) {
+		h := newHarness(t, kind)
+		paid := h.paid(t, h.merchant, "=HYPERLINK(\"http://evil\")", 1000)
+		res, _ := h.call(t, h.merchant, ams.PathPay, payBody("order-open", 2000, hkUA, "https://shop.example/n"))
+		if res.ResultStatus != "S" {
+			t.Fatalf("pay: %+v", res)
+		}
+		theirs := h.paid(t, h.live, "their-order", 500)
+		b := h.signedIn(t, h.merchant, entrypay.RoleViewer)
+
+		_, page := b.get("/dashboard/payments?status=SUCCESS")
+		if !strings.Contains(page, `href="/dashboard/payments.csv?status=SUCCESS"`) {
+			t.Errorf("the list does not link its export:\n%s", page)
+		}
+		resp, body := b.get("/dashboard/payments.csv?status=SUCCESS")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
+		}
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatalf("export is not CSV: %v\n%s", err, body)
+		}
+		if len(rows) != 2 || rows[0][0] != "paymentId" || rows[1][0] != paid || rows[1][3] != "SUCCESS" || rows[1][5] != "10.00" || rows[1][6] != "HKD" {
+			t.Fatalf("export rows %q", rows)
+		}
+		if rows[1][1] != `'=HYPERLINK("http://evil")` {
+			t.Errorf("paymentRequestId exported as %q, want it defused with a leading quote", rows[1][1])
+		}
+		_, all := b.get("/dashboard/payments.csv")
+		if strings.Count(all, "\n") != 3 || strings.Contains(all, theirs) || strings.Contains(all, "their-order") {
+			t.Errorf("unfiltered export:\n%s", all)
+		}
+		if resp, _ := b.get("/dashboard/payments.csv?from=yesterday"); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("bad date: %d", resp.StatusCode)
+		}
+		if resp, _ := h.browser(t).get("/dashboard/payments.csv"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard/login" {
+			t.Errorf("export without a session: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
 }

@@ -79,6 +79,7 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /dashboard/logout", s.signedIn(s.dashLogout))
 		mux.Handle("GET /dashboard/{$}", s.signedIn(s.dashHome))
 		mux.Handle("GET /dashboard/payments", s.signedIn(s.dashPayments))
+		mux.Handle("GET /dashboard/payments.csv", s.signedIn(s.dashPaymentsCSV))
 		mux.Handle("GET /dashboard/payments/{id}", s.signedIn(s.dashPayment))
 		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
 	}
