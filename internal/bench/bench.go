@@ -342,11 +342,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	cancel()
+	// The interval reader reads r.pay and r.e2e until it has stopped; latencies below
+	// sorts them in place.
+	measured := <-intervals
 	res := &Result{
 		Mode: "closed loop", Nodes: len(cfg.Gateways), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Elapsed: elapsed,
 		Started: int(r.ids.Load()), Errors: r.errors,
 		Completed: r.done, Pay: latencies(r.pay), EndToEnd: latencies(r.e2e), SignsPerSecond: signs,
-		SignsPerPayment: map[string]float64{}, GatewayStart: before.Gauges, Intervals: <-intervals,
+		SignsPerPayment: map[string]float64{}, GatewayStart: before.Gauges, Intervals: measured,
 	}
 	if cfg.Rate > 0 {
 		res.Mode = "open loop"
