@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/entrypay/entrypay/internal/testdb"
@@ -104,8 +105,9 @@ func TestBenchNodes(t *testing.T) {
 // goroutines read from its /metrics.
 func TestBenchIntervals(t *testing.T) {
 	var out, progress strings.Builder
+	var mu sync.Mutex // the gateway's log and the progress lines share stderr
 	args := []string{"entrypay", "bench", "--duration", "4s", "--rate", "10", "--report-every", "1s", "--json", "--db", testdb.DSN(t, "sqlite")}
-	if err := run(context.Background(), args, noEnv, nil, &out, &progress); err != nil {
+	if err := run(context.Background(), args, noEnv, nil, &out, &lockedWriter{mu: &mu, w: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	var r struct {
