@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -22,30 +21,18 @@ func TestCrash(t *testing.T) {
 	for _, kind := range testdb.Engines() {
 		t.Run(kind, func(t *testing.T) {
 			r := newRig(t, kind, testdb.DSN(t, kind))
-			loadCtx, stopLoad := context.WithCancel(context.Background())
-			loaded := make(chan struct{})
-			go func() { r.load(loadCtx, 4); close(loaded) }()
-
 			// Kill the gateway four times at random moments, restarting it each time on
 			// the same address, each time after some payments went through.
 			rng := rand.New(rand.NewPCG(42, uint64(len(kind))))
-			for range 4 {
-				r.progress(3, time.Minute)
-				time.Sleep(time.Duration(700+rng.IntN(1300)) * time.Millisecond)
-				r.gw.kill()
-				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
-				r.gw.start()
-			}
-			r.progress(5, time.Minute)
-			stopLoad()
-			<-loaded
-
-			finals := r.settle(90 * time.Second)
-			r.gw.stop()
-			if succeeded := r.check(finals); succeeded < 10 {
-				t.Errorf("only %d payments succeeded: the load did not run", succeeded)
-			}
-			t.Logf("answers:%s", r.summary())
+			underLoad(t, r, func() {
+				for range 4 {
+					r.progress(3, time.Minute)
+					time.Sleep(time.Duration(700+rng.IntN(1300)) * time.Millisecond)
+					r.gw.kill()
+					time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+					r.gw.start()
+				}
+			})
 		})
 	}
 }

@@ -13,28 +13,6 @@ import (
 	"github.com/entrypay/entrypay/internal/testdb"
 )
 
-// underLoad runs the rig's load while during runs, then waits for every payment to end
-// and be notified and checks what must always hold (rig.check).
-func underLoad(t *testing.T, r *rig, during func()) {
-	t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
-	loaded := make(chan struct{})
-	go func() { r.load(ctx, 4); close(loaded) }()
-	r.progress(3, time.Minute) // the load runs
-	during()
-	// Payments go through again after the fault, and enough of them for the checks.
-	r.progress(3, time.Minute)
-	r.atLeast(12, 2*time.Minute)
-	stop()
-	<-loaded
-	finals := r.settle(90 * time.Second)
-	r.gw.stop()
-	if succeeded := r.check(finals); succeeded < 10 {
-		t.Errorf("only %d payments succeeded: the load did not run", succeeded)
-	}
-	t.Logf("answers:%s", r.summary())
-}
-
 // TestWalletFaults takes payments, refunds and cancels under load while the wallet side
 // misbehaves in turn: slow, timing out, answering garbage, HTTP 500, unknown results, bad
 // signatures, and notifying twice at once and late. Every payment still ends with one

@@ -245,15 +245,7 @@ func newRig(t *testing.T, kind, dsn string, serveArgs ...string) *rig {
 		t.Fatal(err)
 	}
 
-	sbCtx, stopSandbox := context.WithCancel(context.Background())
-	sbOut := newLines()
-	sbDone := make(chan error, 1)
-	go func() {
-		sbDone <- run(sbCtx, []string{"entrypay", "sandbox", "--addr", "127.0.0.1:0", "--key", filepath.Join(dir, "sandbox-key.pem"),
-			"--acquirer-public-key", gwPEM, "--public-key-out", sbPEM, "--log-level", "error"}, noEnv, nil, sbOut, io.Discard)
-	}()
-	t.Cleanup(func() { stopSandbox(); <-sbDone })
-	sbURL := sbOut.wait(t, listening, 30*time.Second)[1]
+	sbURL := startSandbox(t, dir, gwPEM, sbPEM)
 
 	sh := &busyShop{t: t, gwKey: gwKey, acked: map[string][]string{}, refused: map[string]int{}}
 	srv := httptest.NewServer(sh)
@@ -282,6 +274,21 @@ func newRig(t *testing.T, kind, dsn string, serveArgs ...string) *rig {
 			PeerKey: gwKey, HTTP: &http.Client{Timeout: 5 * time.Second}},
 		told: map[string]string{}, answers: map[string]int{},
 	}
+}
+
+// startSandbox runs `entrypay sandbox` in this process until the test ends, trusting the
+// gateway key in gwPEM and writing its own public key to sbPEM, and returns its URL.
+func startSandbox(t *testing.T, dir, gwPEM, sbPEM string) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	out := newLines()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"entrypay", "sandbox", "--addr", "127.0.0.1:0", "--key", filepath.Join(dir, "sandbox-key.pem"),
+			"--acquirer-public-key", gwPEM, "--public-key-out", sbPEM, "--log-level", "error"}, noEnv, nil, out, io.Discard)
+	}()
+	t.Cleanup(func() { stop(); <-done })
+	return out.wait(t, listening, 30*time.Second)[1]
 }
 
 // send sends a request until the gateway answers it with S or F; across a crash or a
@@ -334,6 +341,28 @@ func (r *rig) setFault(api, mode string, delayMs int) {
 		msg, _ := io.ReadAll(resp.Body)
 		r.t.Fatalf("set fault %s %s: HTTP %d %s", api, mode, resp.StatusCode, msg)
 	}
+}
+
+// underLoad runs the rig's load while during runs, then waits for every payment to end
+// and be notified and checks what must always hold (rig.check).
+func underLoad(t *testing.T, r *rig, during func()) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	loaded := make(chan struct{})
+	go func() { r.load(ctx, 4); close(loaded) }()
+	r.progress(3, time.Minute) // the load runs
+	during()
+	// Payments go through again after the fault, and enough of them for the checks.
+	r.progress(3, time.Minute)
+	r.atLeast(12, 2*time.Minute)
+	stop()
+	<-loaded
+	finals := r.settle(90 * time.Second)
+	r.gw.stop()
+	if succeeded := r.check(finals); succeeded < 10 {
+		t.Errorf("only %d payments succeeded: the load did not run", succeeded)
+	}
+	t.Logf("answers:%s", r.summary())
 }
 
 // progress waits until customers have paid n more payments than when called, for at

@@ -142,15 +142,7 @@ func newNodesRig(t *testing.T, n int) *nodesRig {
 	r.db = db
 	t.Cleanup(func() { db.Close(); pool.Close() })
 
-	sbCtx, stopSandbox := context.WithCancel(context.Background())
-	sbOut := newLines()
-	sbDone := make(chan error, 1)
-	go func() {
-		sbDone <- run(sbCtx, []string{"entrypay", "sandbox", "--addr", "127.0.0.1:0", "--key", filepath.Join(dir, "sandbox-key.pem"),
-			"--acquirer-public-key", gwPEM, "--public-key-out", sbPEM, "--log-level", "error"}, noEnv, nil, sbOut, io.Discard)
-	}()
-	t.Cleanup(func() { stopSandbox(); <-sbDone })
-	r.sbURL = sbOut.wait(t, listening, 30*time.Second)[1]
+	r.sbURL = startSandbox(t, dir, gwPEM, sbPEM)
 
 	r.shop = &nodesShop{notes: map[string][]string{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
