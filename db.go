@@ -178,6 +178,12 @@ type Tx interface {
 	// AuditEntries lists entries matching q, newest first.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 
+	// Stores and entry codes pages.
+
+	// Developers pages: keys, notification delivery log.
+
+	// Operator console.
+
 	// Enqueue schedules a job; it runs only if the transaction commits.
 	Enqueue(ctx context.Context, j Job) error
 }

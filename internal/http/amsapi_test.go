@@ -116,7 +116,10 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 			ClientID: "ACQ", PeerKey: h.sb.PublicKey(), Key: gatewayKey, KeyVersion: 1, Recorder: h.gw,
 		}},
 		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw, Risk: h.gw, Registry: h.registry,
-		Dashboard: h.gw,
+		Dashboard:      h.gw,
+		DashStores:     h.gw,
+		DashDevelopers: h.gw,
+		Console:        h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -120,7 +120,9 @@ func dashHeaders(w http.ResponseWriter) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 }
 
-func (s *Server) dashRender(w http.ResponseWriter, r *http.Request, status int, name string, p dashPage) {
+// dashRender renders the named template with p: a dashPage, or a page's own struct that
+// embeds one (so the layout finds Title, User, Merchant, CSRF, Notice and Error).
+func (s *Server) dashRender(w http.ResponseWriter, r *http.Request, status int, name string, p any) {
 	dashHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	var b strings.Builder
@@ -224,11 +226,11 @@ func (s *Server) signedIn(next func(w http.ResponseWriter, r *http.Request, ds d
 	})
 }
 
-// merchantOf returns the signed-in user's merchant, rendering a page and returning nil
-// for operators (whose console is not built yet).
+// merchantOf returns the signed-in user's merchant, sending operators (who have none)
+// to the console and returning nil.
 func (s *Server) merchantOf(w http.ResponseWriter, r *http.Request, ds dashSession) *entrypay.Merchant {
 	if ds.user.MerchantID == "" {
-		s.dashRender(w, r, http.StatusOK, "operator", dashPage{Title: "Operator console", User: ds.user, CSRF: ds.session.CSRFToken})
+		http.Redirect(w, r, "/dashboard/operator/", http.StatusSeeOther)
 		return nil
 	}
 	m, err := s.cfg.Dashboard.Merchant(r.Context(), ds.user.MerchantID)
@@ -237,6 +239,23 @@ func (s *Server) merchantOf(w http.ResponseWriter, r *http.Request, ds dashSessi
 		return nil
 	}
 	return m
+}
+
+// operatorOnly wraps the operator console's pages: signed in, and an operator; a
+// merchant's user gets a 403 page.
+func (s *Server) operatorOnly(next func(w http.ResponseWriter, r *http.Request, ds dashSession)) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, ds dashSession) {
+		if ds.user.Role != entrypay.RoleOperator || ds.user.MerchantID != "" {
+			s.dashError(w, r, http.StatusForbidden, "This page is for entrypay's operators.", nil)
+			return
+		}
+		next(w, r, ds)
+	})
+}
+
+// basePage is the part of a page every template's layout uses.
+func basePage(ds dashSession, m *entrypay.Merchant, title string) dashPage {
+	return dashPage{Title: title, User: ds.user, Merchant: m, CSRF: ds.session.CSRFToken}
 }
 
 func (s *Server) dashLogin() http.Handler {

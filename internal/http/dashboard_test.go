@@ -563,9 +563,17 @@ func TestDashboardOperator(t *testing.T) {
 	h := newHarness(t, "sqlite")
 	b := h.signedIn(t, nil, entrypay.RoleOperator)
 	for _, path := range []string{"/dashboard/", "/dashboard/payments"} {
-		if resp, body := b.get(path); resp.StatusCode != http.StatusOK || !strings.Contains(body, "The operator console is not built yet") {
-			t.Errorf("operator at %s: %d %s", path, resp.StatusCode, body)
+		if resp, _ := b.get(path); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard/operator/" {
+			t.Errorf("operator at %s: %d to %q, want 303 to the console", path, resp.StatusCode, resp.Header.Get("Location"))
 		}
+	}
+	if resp, body := b.get("/dashboard/operator/"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Operator console</h1>") {
+		t.Errorf("console: %d %s", resp.StatusCode, body)
+	}
+	// A merchant's user may not open the console.
+	owner := h.signedIn(t, h.merchant, entrypay.RoleOwner)
+	if resp, _ := owner.get("/dashboard/operator/"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("owner at the console: %d, want 403", resp.StatusCode)
 	}
 }
 

@@ -82,6 +82,17 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /dashboard/payments.csv", s.signedIn(s.dashPaymentsCSV))
 		mux.Handle("GET /dashboard/payments/{id}", s.signedIn(s.dashPayment))
 		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
+
+		// Account: the signed-in user's own settings.
+
+		// Stores, entry codes and the customer page's branding.
+
+		// Settlement batches and reports.
+
+		// Developers: keys, notifications.
+
+		// The operator console.
+		mux.Handle("GET /dashboard/operator/{$}", s.operatorOnly(s.consoleHome))
 	}
 
 	mux.Handle("GET /healthz", s.handleHealth())

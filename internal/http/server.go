@@ -75,6 +75,11 @@ type Config struct {
 
 	// Dashboard serves the merchant dashboard under /dashboard/; nil leaves it out.
 	Dashboard Dashboard
+	// DashStores, DashDevelopers and Console serve the dashboard's stores and codes
+	// pages, its developers pages and the operator console (all needed with Dashboard).
+	DashStores     DashStores
+	DashDevelopers DashDevelopers
+	Console        Console
 	// LoginLimit and LoginBurst limit dashboard sign-in attempts per client address
 	// (10 a minute).
 	LoginLimit rate.Limit
