@@ -178,6 +178,8 @@ type Tx interface {
 	// AuditEntries lists entries matching q, newest first.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 
+	// Operator console: risk and operations.
+
 	// Stores and entry codes pages.
 
 	// Developers pages: keys, notification delivery log.

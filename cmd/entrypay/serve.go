@@ -403,6 +403,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		DashStores:     gw,
 		DashDevelopers: gw,
 		Console:        gw,
+		ConsoleOps:     gw,
 		Registry:       registry,
 		RateLimit:      rate.Limit(o.clientRate),
 		RateBurst:      int(2 * o.clientRate),

@@ -120,6 +120,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		DashStores:     h.gw,
 		DashDevelopers: h.gw,
 		Console:        h.gw,
+		ConsoleOps:     h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

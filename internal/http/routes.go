@@ -83,6 +83,8 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /dashboard/payments/{id}", s.signedIn(s.dashPayment))
 		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
 
+		// The operator console: risk and operations.
+
 		// Account: the signed-in user's own settings.
 
 		// Stores, entry codes and the customer page's branding.

@@ -80,6 +80,7 @@ type Config struct {
 	DashStores     DashStores
 	DashDevelopers DashDevelopers
 	Console        Console
+	ConsoleOps     ConsoleOps
 	// LoginLimit and LoginBurst limit dashboard sign-in attempts per client address
 	// (10 a minute).
 	LoginLimit rate.Limit
