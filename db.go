@@ -158,6 +158,9 @@ type Tx interface {
 	// PaymentTotals counts and sums a merchant's payments of a status created in
 	// [from, to), per currency in currency order.
 	PaymentTotals(ctx context.Context, merchantID string, status PaymentStatus, from, to time.Time) ([]PaymentTotal, error)
+	// PaymentBuckets counts and sums a merchant's payments created in [from, to) per
+	// bucket (bucket long, from the Unix epoch), status, currency, wallet and store.
+	PaymentBuckets(ctx context.Context, merchantID string, from, to time.Time, bucket time.Duration) ([]PaymentBucket, error)
 
 	// User returns the user q finds (by ID, else by Email).
 	User(ctx context.Context, q UserQuery) (*User, error)

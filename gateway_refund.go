@@ -267,6 +267,12 @@ func (g *Gateway) RefundOf(ctx context.Context, m *Merchant, ref RefundRef) (*Re
 // window it fails with ECancelWindowExceed: refund instead. Cancelling a cancelled payment
 // succeeds again.
 func (g *Gateway) Cancel(ctx context.Context, m *Merchant, ref PaymentRef) (*Payment, error) {
+	return g.cancel(ctx, m, ref, nil)
+}
+
+// cancel is Cancel; audit, when set, is written in the transaction that records the
+// cancel request.
+func (g *Gateway) cancel(ctx context.Context, m *Merchant, ref PaymentRef, audit *AuditEntry) (*Payment, error) {
 	if ref.ID == "" && ref.RequestID == "" {
 		return nil, Errorf(EInvalid, "paymentId or paymentRequestId is required")
 	}
@@ -280,6 +286,14 @@ func (g *Gateway) Cancel(ctx context.Context, m *Merchant, ref PaymentRef) (*Pay
 		}
 		if err := g.checkCancel(ctx, tx, p, now); err != nil || p.Status == PaymentCancelled {
 			return err
+		}
+		if audit != nil {
+			a := *audit
+			a.At, a.Subject = now, p.ID
+			a.Detail = fmt.Sprintf("cancel of payment %s (%s, %s) requested", p.ID, p.Status, p.Amount)
+			if err := tx.InsertAuditEntry(ctx, &a); err != nil {
+				return err
+			}
 		}
 		// Kept before the wallet side is asked: if its answer is lost, whoever learns
 		// first that the wallet side closed the payment knows the merchant cancelled it.

@@ -343,6 +343,9 @@ type PaymentDetail struct {
 	Events        []*PaymentEvent
 	Refunds       []*Refund
 	Notifications []NotificationDetail
+	// CancelUntil is when the payment's cancel window closes (its creation plus the
+	// gateway's CancelWindow); after it a paid payment can only be refunded.
+	CancelUntil time.Time
 }
 
 // NotificationDetail is a notification with its delivery attempts.
@@ -363,6 +366,7 @@ func (g *Gateway) MerchantPayment(ctx context.Context, merchantID, id string) (*
 		if d.Payment, err = tx.Payment(ctx, PaymentQuery{ID: id, MerchantID: merchantID}); err != nil {
 			return notFound(err, ENotFound, "no payment %q", clip(id))
 		}
+		d.CancelUntil = d.Payment.CreatedAt.Add(g.cfg.CancelWindow)
 		if d.Events, err = tx.PaymentEvents(ctx, id); err != nil {
 			return err
 		}
@@ -403,17 +407,6 @@ func (g *Gateway) MerchantPayments(ctx context.Context, f PaymentFilter) ([]*Pay
 	return ps, err
 }
 
-// MerchantTotals counts and sums a merchant's successful payments created in [from, to).
-func (g *Gateway) MerchantTotals(ctx context.Context, merchantID string, from, to time.Time) ([]PaymentTotal, error) {
-	var ts []PaymentTotal
-	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
-		var err error
-		ts, err = tx.PaymentTotals(ctx, merchantID, PaymentSuccess, from, to)
-		return err
-	})
-	return ts, err
-}
-
 // RefundAsUser refunds a payment of the user's merchant, as the merchant API would, and
 // records who asked in the audit log in the refund's transaction. Users whose role
 // cannot refund get ErrForbidden.
@@ -427,6 +420,21 @@ func (g *Gateway) RefundAsUser(ctx context.Context, u *User, in RefundInput) (*R
 	}
 	in.audit = &AuditEntry{UserID: u.ID, Email: u.Email, MerchantID: u.MerchantID, Action: AuditRefundAsked}
 	return g.Refund(ctx, m, in)
+}
+
+// CancelAsUser cancels a payment of the user's merchant, as the merchant API would, and
+// records who asked in the audit log in the cancel request's transaction. Users whose
+// role cannot refund cannot cancel either (a paid payment's cancel gives the money back):
+// ErrForbidden.
+func (g *Gateway) CancelAsUser(ctx context.Context, u *User, paymentID string) (*Payment, error) {
+	if !u.Role.CanRefund() || u.MerchantID == "" {
+		return nil, ErrForbidden
+	}
+	m, err := g.Merchant(ctx, u.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	return g.cancel(ctx, m, PaymentRef{ID: paymentID}, &AuditEntry{UserID: u.ID, Email: u.Email, MerchantID: u.MerchantID, Action: AuditCancelAsked})
 }
 
 // AuditLog lists audit entries, newest first.

@@ -103,6 +103,7 @@ const (
 	AuditLinkIssued  = "link_issued"
 	AuditLogout      = "logout"
 	AuditRefundAsked = "refund_requested"
+	AuditCancelAsked = "cancel_requested"
 )
 
 // AuditQuery selects audit entries, newest first; empty fields match everything.
@@ -130,8 +131,29 @@ type PaymentFilter struct {
 	// ID and RequestID, when set, must match exactly.
 	ID        string
 	RequestID string
-	Offset    int
-	Limit     int
+	// Wallet, StoreID and EntryCode, when set, must match exactly.
+	Wallet    string
+	StoreID   string
+	EntryCode string
+	// Currency, when set, must match the payment's amount currency; MinAmount and
+	// MaxAmount (minor units of that currency, both included) apply only with it.
+	Currency             string
+	MinAmount, MaxAmount *int64
+	Offset               int
+	Limit                int
+}
+
+// PaymentBucket counts and sums a merchant's payments created in one time bucket that
+// share status, currency, wallet and store.
+type PaymentBucket struct {
+	Start     time.Time
+	Status    PaymentStatus
+	Currency  string
+	Wallet    string
+	StoreID   string
+	StoreName string
+	Count     int
+	Value     int64
 }
 
 // PaymentTotal is the count and sum of a merchant's payments in one currency.

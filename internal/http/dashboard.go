@@ -8,9 +8,12 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,10 +29,11 @@ type Dashboard interface {
 	LinkUser(ctx context.Context, token string) (*entrypay.User, string, error)
 	UseLink(ctx context.Context, token, password string) (string, error)
 	Merchant(ctx context.Context, id string) (*entrypay.Merchant, error)
-	MerchantTotals(ctx context.Context, merchantID string, from, to time.Time) ([]entrypay.PaymentTotal, error)
+	MerchantOverview(ctx context.Context, merchantID string, loc *time.Location, now time.Time) (*entrypay.Overview, error)
 	MerchantPayments(ctx context.Context, f entrypay.PaymentFilter) ([]*entrypay.Payment, error)
 	MerchantPayment(ctx context.Context, merchantID, id string) (*entrypay.PaymentDetail, error)
 	RefundAsUser(ctx context.Context, u *entrypay.User, in entrypay.RefundInput) (*entrypay.Refund, error)
+	CancelAsUser(ctx context.Context, u *entrypay.User, paymentID string) (*entrypay.Payment, error)
 }
 
 //go:embed templates/dashboard/*.html
@@ -41,6 +45,42 @@ var dashTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 			return ""
 		}
 		return a.String()
+	},
+	// dict passes several values to a sub-template: dict "Key" value "Key" value ….
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict needs key and value pairs")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"total": func(t entrypay.PaymentTotal) string {
+		return entrypay.Amount{Value: t.Value, Currency: t.Currency}.String()
+	},
+	"rate": func(r entrypay.SuccessRate) string {
+		pm := r.Permille()
+		if pm < 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%d.%d %%", pm/10, pm%10)
+	},
+	// whenIn prints t in the named zone (the merchant's).
+	"whenIn": func(t time.Time, zone string) string {
+		if t.IsZero() {
+			return ""
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05")
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -85,10 +125,13 @@ type dashPage struct {
 	CSVURL   string
 	Page     int
 	Statuses []entrypay.PaymentStatus
+	Wallets  []string
+	Zone     string
 
 	// Payment detail.
 	Detail    *entrypay.PaymentDetail
 	CanRefund bool
+	CanCancel bool
 	Nonce     string
 	Refunded  entrypay.Amount
 }
@@ -99,8 +142,23 @@ type totalRow struct {
 	Volume   string
 }
 
+// listFilter is the payment list's filters as typed.
 type listFilter struct {
-	Status, From, To, Query string
+	Status, From, To, Query        string
+	Wallet, Store, Code            string
+	Currency, AmountFrom, AmountTo string
+}
+
+// values is the query string that selects the same payments again.
+func (lf listFilter) values() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"status": lf.Status, "from": lf.From, "to": lf.To, "q": lf.Query,
+		"wallet": lf.Wallet, "store": lf.Store, "code": lf.Code, "currency": lf.Currency, "min": lf.AmountFrom, "max": lf.AmountTo} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v
 }
 
 // dashSession is the signed-in user of a request.
@@ -341,22 +399,69 @@ func (s *Server) dashLogout(w http.ResponseWriter, r *http.Request, ds dashSessi
 	http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
 }
 
+// homePage is the overview's data.
+type homePage struct {
+	dashPage
+	O      *entrypay.Overview
+	Zone   string
+	Charts []dayChart
+}
+
+type dayChart struct {
+	Currency string
+	SVG      template.HTML
+	Days     []dayRow
+}
+
+type dayRow struct {
+	Date   string
+	Count  int
+	Volume string
+}
+
 func (s *Server) dashHome(w http.ResponseWriter, r *http.Request, ds dashSession) {
 	m := s.merchantOf(w, r, ds)
 	if m == nil {
 		return
 	}
-	day := s.cfg.Now().UTC().Truncate(24 * time.Hour)
-	totals, err := s.cfg.Dashboard.MerchantTotals(r.Context(), m.ID, day, day.Add(24*time.Hour))
+	loc := merchantLocation(m)
+	o, err := s.cfg.Dashboard.MerchantOverview(r.Context(), m.ID, loc, s.cfg.Now())
 	if err != nil {
 		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
 		return
 	}
-	p := dashPage{Title: m.Name + " — Dashboard", User: ds.user, Merchant: m, CSRF: ds.session.CSRFToken, Today: day.Format(time.DateOnly)}
-	for _, t := range totals {
-		p.Totals = append(p.Totals, totalRow{Currency: t.Currency, Count: t.Count, Volume: entrypay.Amount{Value: t.Value, Currency: t.Currency}.String()})
+	p := homePage{dashPage: basePage(ds, m, m.Name+" — Dashboard"), O: o, Zone: loc.String()}
+	// One chart per currency the merchant took in the 30 days.
+	seen := map[string]bool{}
+	for _, d := range o.Days {
+		for _, t := range d.Totals {
+			seen[t.Currency] = true
+		}
+	}
+	for _, cur := range slices.Sorted(maps.Keys(seen)) {
+		svg, err := dailyVolumeChart(cur, o.Days)
+		if err != nil {
+			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			return
+		}
+		c := dayChart{Currency: cur, SVG: svg}
+		for _, d := range o.Days {
+			row := dayRow{Date: d.Date.Format(time.DateOnly), Volume: entrypay.Amount{Currency: cur}.String()}
+			for _, t := range d.Totals {
+				if t.Currency == cur {
+					row.Count, row.Volume = t.Count, entrypay.Amount{Value: t.Value, Currency: cur}.String()
+				}
+			}
+			c.Days = append(c.Days, row)
+		}
+		p.Charts = append(p.Charts, c)
 	}
 	s.dashRender(w, r, http.StatusOK, "home", p)
+}
+
+// merchantLocation is the time zone the merchant's days are counted in.
+func merchantLocation(m *entrypay.Merchant) *time.Location {
+	return time.UTC
 }
 
 var paymentStatuses = []entrypay.PaymentStatus{entrypay.PaymentProcessing, entrypay.PaymentSuccess, entrypay.PaymentFail, entrypay.PaymentCancelled}
@@ -368,12 +473,18 @@ func (s *Server) dashPayments(w http.ResponseWriter, r *http.Request, ds dashSes
 	}
 	q := r.URL.Query()
 	p := dashPage{Title: "Payments — " + m.Name, User: ds.user, Merchant: m, CSRF: ds.session.CSRFToken, Statuses: paymentStatuses}
+	if s.cfg.Wallets != nil {
+		for _, w := range s.cfg.Wallets.Wallets {
+			p.Wallets = append(p.Wallets, w.Code)
+		}
+	}
 	var f entrypay.PaymentFilter
 	var problems []string
-	p.Filter, f, problems = paymentFilter(q, m.ID)
+	p.Filter, f, problems = paymentFilter(q, m, merchantLocation(m))
+	p.Zone = merchantLocation(m).String()
 	f.Limit = dashPageSize + 1
 	p.CSVURL = "/dashboard/payments.csv"
-	if enc := filterQuery(p.Filter).Encode(); enc != "" {
+	if enc := p.Filter.values().Encode(); enc != "" {
 		p.CSVURL += "?" + enc
 	}
 	p.Page, _ = strconv.Atoi(q.Get("page"))
@@ -391,7 +502,7 @@ func (s *Server) dashPayments(w http.ResponseWriter, r *http.Request, ds dashSes
 		return
 	}
 	pageURL := func(n int) string {
-		v := filterQuery(p.Filter)
+		v := p.Filter.values()
 		if n > 1 {
 			v.Set("page", strconv.Itoa(n))
 		}
@@ -412,10 +523,14 @@ func (s *Server) dashPayments(w http.ResponseWriter, r *http.Request, ds dashSes
 }
 
 // paymentFilter reads the payments list's filters from a query, always scoped to the
-// merchant; problems names the fields that could not be read (they are then left out).
-func paymentFilter(q url.Values, merchantID string) (listFilter, entrypay.PaymentFilter, []string) {
-	lf := listFilter{Status: q.Get("status"), From: q.Get("from"), To: q.Get("to"), Query: strings.TrimSpace(q.Get("q"))}
-	f := entrypay.PaymentFilter{MerchantID: merchantID}
+// merchant, with days in loc; problems names the fields that could not be read (they are
+// then left out).
+func paymentFilter(q url.Values, m *entrypay.Merchant, loc *time.Location) (listFilter, entrypay.PaymentFilter, []string) {
+	trim := func(k string) string { return strings.TrimSpace(q.Get(k)) }
+	lf := listFilter{Status: q.Get("status"), From: trim("from"), To: trim("to"), Query: trim("q"),
+		Wallet: trim("wallet"), Store: trim("store"), Code: trim("code"),
+		Currency: strings.ToUpper(trim("currency")), AmountFrom: trim("min"), AmountTo: trim("max")}
+	f := entrypay.PaymentFilter{MerchantID: m.ID, Wallet: lf.Wallet, StoreID: lf.Store, EntryCode: lf.Code}
 	var problems []string
 	if st := entrypay.PaymentStatus(lf.Status); st != "" {
 		if !st.Valid() {
@@ -428,15 +543,15 @@ func paymentFilter(q url.Values, merchantID string) (listFilter, entrypay.Paymen
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.Parse(time.DateOnly, v)
+		t, err := time.ParseInLocation(time.DateOnly, v, loc)
 		if err != nil {
 			problems = append(problems, field+" must be a date as YYYY-MM-DD")
 		}
 		return t
 	}
-	f.From = day("from", lf.From)
-	if to := day("to", lf.To); !to.IsZero() {
-		f.To = to.Add(24 * time.Hour) // the whole day named
+	f.From = day("created from", lf.From)
+	if to := day("created to", lf.To); !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1) // the whole day named, however long it is locally
 	}
 	// One search box for either id: entrypay's ids have a prefix merchants' rarely do.
 	if v := lf.Query; v != "" {
@@ -446,18 +561,30 @@ func paymentFilter(q url.Values, merchantID string) (listFilter, entrypay.Paymen
 			f.RequestID = v
 		}
 	}
-	return lf, f, problems
-}
-
-// filterQuery is the query string that selects lf again.
-func filterQuery(lf listFilter) url.Values {
-	v := url.Values{}
-	for k, val := range map[string]string{"status": lf.Status, "from": lf.From, "to": lf.To, "q": lf.Query} {
-		if val != "" {
-			v.Set(k, val)
+	if lf.AmountFrom != "" || lf.AmountTo != "" || lf.Currency != "" {
+		if lf.Currency == "" {
+			lf.Currency = m.SettlementCurrency
+		}
+		if _, ok := entrypay.Digits(lf.Currency); !ok {
+			problems = append(problems, "currency must be an ISO 4217 code such as HKD")
+		} else {
+			f.Currency = lf.Currency
+			amount := func(field, v string) *int64 {
+				if v == "" {
+					return nil
+				}
+				a, err := entrypay.ParseMajor(field, v, lf.Currency)
+				if err != nil {
+					problems = append(problems, entrypay.ErrorMessage(err))
+					return nil
+				}
+				return &a.Value
+			}
+			f.MinAmount = amount("amount from", lf.AmountFrom)
+			f.MaxAmount = amount("amount to", lf.AmountTo)
 		}
 	}
-	return v
+	return lf, f, problems
 }
 
 // csvExportMax bounds one export; a merchant with more narrows the dates.
@@ -469,7 +596,8 @@ func (s *Server) dashPaymentsCSV(w http.ResponseWriter, r *http.Request, ds dash
 	if m == nil {
 		return
 	}
-	_, f, problems := paymentFilter(r.URL.Query(), m.ID)
+	loc := merchantLocation(m)
+	_, f, problems := paymentFilter(r.URL.Query(), m, loc)
 	if len(problems) > 0 {
 		s.dashError(w, r, http.StatusBadRequest, "Not exported: "+strings.Join(problems, "; ")+".", nil)
 		return
@@ -491,15 +619,15 @@ func (s *Server) dashPaymentsCSV(w http.ResponseWriter, r *http.Request, ds dash
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="payments.csv"`)
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"paymentId", "paymentRequestId", "createdAt", "status", "resultCode", "amount", "currency", "wallet", "store", "paidAt"})
+	_ = cw.Write([]string{"paymentId", "paymentRequestId", "createdAt", "status", "resultCode", "amount", "currency", "wallet", "store", "paidAt", "storeId", "entryCode"})
 	for _, p := range rows {
 		d, _ := entrypay.Digits(p.Amount.Currency)
 		paid := ""
 		if !p.PaidAt.IsZero() {
-			paid = p.PaidAt.UTC().Format(time.RFC3339)
+			paid = p.PaidAt.In(loc).Format(time.RFC3339)
 		}
-		_ = cw.Write([]string{p.ID, csvCell(p.RequestID), p.CreatedAt.UTC().Format(time.RFC3339), string(p.Status), p.ResultCode,
-			entrypay.FormatMinor(p.Amount.Value, d), p.Amount.Currency, p.Wallet, csvCell(p.Store.Name), paid})
+		_ = cw.Write([]string{p.ID, csvCell(p.RequestID), p.CreatedAt.In(loc).Format(time.RFC3339), string(p.Status), p.ResultCode,
+			entrypay.FormatMinor(p.Amount.Value, d), p.Amount.Currency, p.Wallet, csvCell(p.Store.Name), paid, p.Store.StoreID, p.EntryCode})
 	}
 	cw.Flush()
 }
@@ -536,6 +664,11 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request, ds dashSess
 		p.CanRefund = true
 		p.Nonce, _ = entrypay.NewToken()
 	}
+	// A cancel is offered while the gateway would accept it: unpaid, or paid with no
+	// refund yet, inside the cancel window.
+	open := d.Payment.Status == entrypay.PaymentProcessing || d.Payment.Status == entrypay.PaymentSuccess && len(d.Refunds) == 0
+	p.CanCancel = ds.user.Role.CanRefund() && open && s.cfg.Now().Before(d.CancelUntil)
+	p.Zone = merchantLocation(m).String()
 	s.dashRender(w, r, status, "payment", p)
 }
 
@@ -547,6 +680,9 @@ func (s *Server) dashPayment(w http.ResponseWriter, r *http.Request, ds dashSess
 	notice := ""
 	if rf := r.URL.Query().Get("refund"); rf != "" {
 		notice = "Refund " + rf + " requested."
+	}
+	if r.URL.Query().Get("cancelled") != "" {
+		notice = "Cancel requested."
 	}
 	s.paymentPage(w, r, ds, m, http.StatusOK, notice, "")
 }
@@ -604,5 +740,39 @@ func (s *Server) dashRefund(w http.ResponseWriter, r *http.Request, ds dashSessi
 		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
 	default:
 		s.paymentPage(w, r, ds, m, http.StatusUnprocessableEntity, "", "Refund not made: "+entrypay.ErrorMessage(err))
+	}
+}
+
+func (s *Server) dashCancel(w http.ResponseWriter, r *http.Request, ds dashSession) {
+	if !ds.user.Role.CanRefund() {
+		s.dashError(w, r, http.StatusForbidden, "Your role does not allow cancelling payments.", nil)
+		return
+	}
+	m := s.merchantOf(w, r, ds)
+	if m == nil {
+		return
+	}
+	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		if _, err := s.cfg.Dashboard.MerchantPayment(r.Context(), m.ID, id); entrypay.ErrorCodeOf(err) == entrypay.ENotFound {
+			s.dashError(w, r, http.StatusNotFound, "There is no such payment.", nil)
+			return
+		}
+		s.paymentPage(w, r, ds, m, http.StatusUnprocessableEntity, "", "Not cancelled: tick the box to confirm the cancel.")
+		return
+	}
+	_, err := s.cfg.Dashboard.CancelAsUser(r.Context(), ds.user, id)
+	switch code := entrypay.ErrorCodeOf(err); {
+	case err == nil:
+		http.Redirect(w, r, "/dashboard/payments/"+url.PathEscape(id)+"?cancelled=1", http.StatusSeeOther)
+	case code == entrypay.ENotFound:
+		s.dashError(w, r, http.StatusNotFound, "There is no such payment.", nil)
+	case errors.Is(err, entrypay.ErrForbidden):
+		s.dashError(w, r, http.StatusForbidden, "Your role does not allow cancelling payments.", nil)
+	case code == entrypay.EInternal:
+		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+	default:
+		// Includes a wallet side that did not answer: the page says so; resending is safe.
+		s.paymentPage(w, r, ds, m, http.StatusUnprocessableEntity, "", "Not cancelled: "+entrypay.ErrorMessage(err))
 	}
 }

@@ -443,7 +443,18 @@ func TestDashboardPaymentList(t *testing.T) {
 			{"?q=" + paid, 200, []string{"order-paid"}, []string{"order-open"}},
 			{"?from=" + today + "&to=" + today, 200, []string{"order-paid", "order-open"}, nil},
 			{"?to=2020-01-01", 200, nil, []string{"order-paid", "order-open"}},
-			{"?from=yesterday", 400, []string{"from must be a date as YYYY-MM-DD", "order-paid"}, nil},
+			{"?from=yesterday", 400, []string{"created from must be a date as YYYY-MM-DD", "order-paid"}, nil},
+			{"?wallet=ALIPAY_HK", 200, []string{"order-paid", "order-open"}, nil},
+			{"?wallet=KAKAOPAY", 200, nil, []string{"order-paid", "order-open"}},
+			{"?min=15", 200, []string{"order-open"}, []string{"order-paid"}},
+			{"?max=10.00&currency=hkd", 200, []string{"order-paid"}, []string{"order-open"}},
+			{"?min=10&max=10", 200, []string{"order-paid"}, []string{"order-open"}},
+			{"?currency=USD", 200, nil, []string{"order-paid", "order-open"}},
+			{"?min=ten", 400, []string{"amount from &#34;ten&#34;", "order-paid"}, nil},
+			{"?min=1.005", 400, []string{"amount from &#34;1.005&#34;"}, nil},
+			{"?currency=HK", 400, []string{"currency must be an ISO 4217 code"}, nil},
+			{"?code=EC-NONE", 200, nil, []string{"order-paid", "order-open"}},
+			{"?store=sto_none", 200, nil, []string{"order-paid", "order-open"}},
 		} {
 			resp, body := b.get("/dashboard/payments" + tc.query)
 			if resp.StatusCode != tc.status {
@@ -461,8 +472,15 @@ func TestDashboardPaymentList(t *testing.T) {
 			}
 		}
 		_, home := b.get("/dashboard/")
-		if !strings.Contains(home, "<td>HKD</td><td class=\"num\">1</td><td class=\"num\">10.00 HKD</td>") {
-			t.Errorf("home page lacks today's HKD total:\n%s", home)
+		for _, want := range []string{
+			"<td>HKD</td><td class=\"num\">1</td><td class=\"num\">10.00 HKD</td>", // today and this month
+			"Success rate: <strong>100.0 %</strong> (1 of 1 ended)",                  // the open payment is in neither
+			`<svg role="img" aria-label="Successful volume per day, HKD"`,
+			"<td>ALIPAY_HK</td><td class=\"num\">1</td><td class=\"num\">100.0 %</td>",
+		} {
+			if !strings.Contains(home, want) {
+				t.Errorf("home page lacks %s:\n%s", want, home)
+			}
 		}
 	})
 }
@@ -618,6 +636,63 @@ func TestDashboardCSV(t *testing.T) {
 		}
 		if resp, _ := h.browser(t).get("/dashboard/payments.csv"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard/login" {
 			t.Errorf("export without a session: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
+
+// TestDashboardCancel: a refunder cancels an unpaid payment after confirming; a viewer and
+// another merchant's user cannot; nothing happens unconfirmed.
+func TestDashboardCancel(t *testing.T) {
+	engines(t, func(t *testing.T, kind string) {
+		h := newHarness(t, kind)
+		res, body := h.call(t, h.merchant, ams.PathPay, payBody("order-open", 2000, hkUA, "https://shop.example/n"))
+		if res.ResultStatus != "S" {
+			t.Fatalf("pay: %s", body)
+		}
+		var pay ams.PayResponse
+		_ = json.Unmarshal(body, &pay)
+		path := "/dashboard/payments/" + pay.PaymentID
+
+		viewer := h.signedIn(t, h.merchant, entrypay.RoleViewer)
+		_, page := viewer.get(path)
+		if strings.Contains(page, "/cancel\"") {
+			t.Error("a viewer is offered the cancel form")
+		}
+		if resp, _ := viewer.post(path+"/cancel", url.Values{"csrf": {hidden(t, page, "csrf")}, "confirm": {"yes"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("viewer's cancel: %d, want 403", resp.StatusCode)
+		}
+		other, err := h.gw.CreateMerchant(context.Background(), entrypay.NewMerchant{Name: "Other", MCC: "5812", Region: "HK", SettlementCurrency: "HKD", Sandbox: true, PublicKey: antomsig.EncodePublicKey(&merchantKey.PublicKey)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stranger := h.signedIn(t, other, entrypay.RoleOwner)
+		_, home := stranger.get("/dashboard/")
+		if resp, _ := stranger.post(path+"/cancel", url.Values{"csrf": {hidden(t, home, "csrf")}, "confirm": {"yes"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another merchant's cancel: %d, want 404", resp.StatusCode)
+		}
+
+		refunder := h.signedIn(t, h.merchant, entrypay.RoleRefunder)
+		_, page = refunder.get(path)
+		if !strings.Contains(page, `action="`+path+`/cancel"`) {
+			t.Fatalf("no cancel form:\n%s", page)
+		}
+		csrf := hidden(t, page, "csrf")
+		if resp, body := refunder.post(path+"/cancel", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "tick the box") {
+			t.Errorf("unconfirmed cancel: %d %s", resp.StatusCode, body)
+		}
+		if p, _ := h.gw.PaymentByID(context.Background(), pay.PaymentID); p.Status != entrypay.PaymentProcessing {
+			t.Fatalf("status after the refused cancels: %s", p.Status)
+		}
+		resp, _ := refunder.post(path+"/cancel", url.Values{"csrf": {csrf}, "confirm": {"yes"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("cancel: %d", resp.StatusCode)
+		}
+		if _, page := refunder.get(resp.Header.Get("Location")); !strings.Contains(page, "Cancel requested.") || !strings.Contains(page, "CANCELLED") || strings.Contains(page, "/cancel\"") {
+			t.Errorf("page after the cancel:\n%s", page)
+		}
+		audit := h.audit(t, entrypay.AuditQuery{Subject: pay.PaymentID})
+		if len(audit) != 1 || audit[0].Action != entrypay.AuditCancelAsked || !strings.HasPrefix(audit[0].Email, "refunder-") {
+			t.Fatalf("audit: %+v", audit)
 		}
 	})
 }

@@ -82,6 +82,7 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("GET /dashboard/payments.csv", s.signedIn(s.dashPaymentsCSV))
 		mux.Handle("GET /dashboard/payments/{id}", s.signedIn(s.dashPayment))
 		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
+		mux.Handle("POST /dashboard/payments/{id}/cancel", s.signedIn(s.dashCancel))
 
 		// The operator console: risk and operations.
 

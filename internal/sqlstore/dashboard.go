@@ -57,6 +57,24 @@ func (t *tx) Payments(ctx context.Context, f entrypay.PaymentFilter) ([]*entrypa
 	if f.RequestID != "" {
 		c.add("request_id = ?", f.RequestID)
 	}
+	if f.Wallet != "" {
+		c.add("wallet = ?", f.Wallet)
+	}
+	if f.StoreID != "" {
+		c.add("store_id = ?", f.StoreID)
+	}
+	if f.EntryCode != "" {
+		c.add("entry_code = ?", f.EntryCode)
+	}
+	if f.Currency != "" {
+		c.add("amount_currency = ?", f.Currency)
+		if f.MinAmount != nil {
+			c.add("amount_value >= ?", *f.MinAmount)
+		}
+		if f.MaxAmount != nil {
+			c.add("amount_value <= ?", *f.MaxAmount)
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
@@ -88,6 +106,38 @@ func (t *tx) PaymentTotals(ctx context.Context, merchantID string, status entryp
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: payment totals of merchant %s: %w", merchantID, err)
+	}
+	return out, nil
+}
+
+// PaymentBuckets counts and sums a merchant's payments created in [from, to) per bucket,
+// status, currency, wallet and store. created_at is in microseconds, so the bucket is an
+// integer division both dialects do alike.
+func (t *tx) PaymentBuckets(ctx context.Context, merchantID string, from, to time.Time, bucket time.Duration) ([]entrypay.PaymentBucket, error) {
+	size := bucket.Microseconds()
+	if size <= 0 {
+		return nil, errors.New("sqlstore: payment buckets: the bucket must be positive")
+	}
+	rows, err := t.query(ctx, "SELECT created_at / $1 AS b, status, amount_currency, wallet, store_id, MAX(store_name), COUNT(*),"+
+		" CAST(COALESCE(SUM(amount_value), 0) AS BIGINT) FROM payments WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4"+
+		" GROUP BY b, status, amount_currency, wallet, store_id ORDER BY b, status, amount_currency, wallet, store_id",
+		size, merchantID, micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: payment buckets of merchant %s: %w", merchantID, err)
+	}
+	defer rows.Close()
+	var out []entrypay.PaymentBucket
+	for rows.Next() {
+		var pb entrypay.PaymentBucket
+		var n int64
+		if err := rows.Scan(&n, (*string)(&pb.Status), &pb.Currency, &pb.Wallet, &pb.StoreID, &pb.StoreName, &pb.Count, &pb.Value); err != nil {
+			return nil, fmt.Errorf("sqlstore: payment buckets of merchant %s: %w", merchantID, err)
+		}
+		pb.Start = time.UnixMicro(n * size).UTC()
+		out = append(out, pb)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: payment buckets of merchant %s: %w", merchantID, err)
 	}
 	return out, nil
 }

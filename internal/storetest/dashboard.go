@@ -158,6 +158,13 @@ func testPaymentList(t *testing.T, e Engine) {
 			if i == 4 {
 				p.Amount = entrypay.Amount{Value: 500, Currency: "USD"}
 			}
+			if i == 2 {
+				p.Amount.Value = 2000
+			}
+			if i == 1 {
+				p.Wallet, p.EntryCode = "KAKAOPAY", "ECX"
+				p.Store = entrypay.StoreRef{StoreID: "sto_9", Name: "Harbour"}
+			}
 		}))
 	}
 	other := newPayment(b.ID, func(p *entrypay.Payment) { p.CreatedAt = at(15); p.Status = entrypay.PaymentSuccess })
@@ -192,6 +199,13 @@ func testPaymentList(t *testing.T, e Engine) {
 		{"id", entrypay.PaymentFilter{ID: ps[3].ID}, []*entrypay.Payment{ps[3]}},
 		{"request id", entrypay.PaymentFilter{RequestID: ps[1].RequestID}, []*entrypay.Payment{ps[1]}},
 		{"other merchant's id", entrypay.PaymentFilter{ID: other.ID}, nil},
+		{"wallet", entrypay.PaymentFilter{Wallet: "KAKAOPAY"}, []*entrypay.Payment{ps[1]}},
+		{"store", entrypay.PaymentFilter{StoreID: "sto_9"}, []*entrypay.Payment{ps[1]}},
+		{"entry code", entrypay.PaymentFilter{EntryCode: "ECX"}, []*entrypay.Payment{ps[1]}},
+		{"currency", entrypay.PaymentFilter{Currency: "USD"}, []*entrypay.Payment{ps[4]}},
+		{"amount from", entrypay.PaymentFilter{Currency: "HKD", MinAmount: ptr(int64(1300))}, []*entrypay.Payment{ps[2]}},
+		{"amount to", entrypay.PaymentFilter{Currency: "HKD", MaxAmount: ptr(int64(1299))}, []*entrypay.Payment{ps[3], ps[1], ps[0]}},
+		{"amount exactly", entrypay.PaymentFilter{Currency: "HKD", MinAmount: ptr(int64(2000)), MaxAmount: ptr(int64(2000))}, []*entrypay.Payment{ps[2]}},
 		{"page 1", entrypay.PaymentFilter{Limit: 2}, []*entrypay.Payment{ps[4], ps[3]}},
 		{"page 3", entrypay.PaymentFilter{Limit: 2, Offset: 4}, []*entrypay.Payment{ps[0]}},
 	} {
@@ -204,10 +218,22 @@ func testPaymentList(t *testing.T, e Engine) {
 	}
 	h.read(func(tx entrypay.Tx) error {
 		got, err := tx.PaymentTotals(h.ctx, a.ID, entrypay.PaymentSuccess, at(0), at(41))
-		same(t, []entrypay.PaymentTotal{{Currency: "HKD", Count: 2, Value: 2598}, {Currency: "USD", Count: 1, Value: 500}}, got)
+		same(t, []entrypay.PaymentTotal{{Currency: "HKD", Count: 2, Value: 3299}, {Currency: "USD", Count: 1, Value: 500}}, got)
 		if err != nil {
 			return err
 		}
+		buckets, err := tx.PaymentBuckets(h.ctx, a.ID, at(0), at(41), 15*time.Minute)
+		if err != nil {
+			return err
+		}
+		q := func(n int) time.Time { return time.Date(2026, 3, 1, 10, n, 0, 0, time.UTC) }
+		same(t, []entrypay.PaymentBucket{
+			{Start: q(0), Status: entrypay.PaymentProcessing, Currency: "HKD", Wallet: "KAKAOPAY", StoreID: "sto_9", StoreName: "Harbour", Count: 1, Value: 1299},
+			{Start: q(0), Status: entrypay.PaymentSuccess, Currency: "HKD", Count: 1, Value: 1299},
+			{Start: q(15), Status: entrypay.PaymentSuccess, Currency: "HKD", Count: 1, Value: 2000},
+			{Start: q(30), Status: entrypay.PaymentProcessing, Currency: "HKD", Count: 1, Value: 1299},
+			{Start: q(30), Status: entrypay.PaymentSuccess, Currency: "USD", Count: 1, Value: 500},
+		}, buckets)
 		none, err := tx.PaymentTotals(h.ctx, a.ID, entrypay.PaymentSuccess, at(50), at(60))
 		if len(none) != 0 {
 			t.Errorf("totals of an empty range: %v", none)

@@ -294,3 +294,6 @@ func allSet(t *testing.T, v any) {
 	}
 	walk(reflect.TypeOf(v).String(), reflect.ValueOf(v))
 }
+
+// ptr returns a pointer to v, for optional filter fields.
+func ptr[T any](v T) *T { return &v }
