@@ -474,7 +474,7 @@ func TestDashboardPaymentList(t *testing.T) {
 		_, home := b.get("/dashboard/")
 		for _, want := range []string{
 			"<td>HKD</td><td class=\"num\">1</td><td class=\"num\">10.00 HKD</td>", // today and this month
-			"Success rate: <strong>100.0 %</strong> (1 of 1 ended)",                  // the open payment is in neither
+			"Success rate: <strong>100.0 %</strong> (1 of 1 ended)",                // the open payment is in neither
 			`<svg role="img" aria-label="Successful volume per day, HKD"`,
 			"<td>ALIPAY_HK</td><td class=\"num\">1</td><td class=\"num\">100.0 %</td>",
 		} {
