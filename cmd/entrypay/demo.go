@@ -75,32 +75,41 @@ func runDemo(ctx context.Context, args []string, getenv env, _ io.Reader, stdout
 		a.stop()
 		return err
 	}
-	link, err := demoOwnerLink(ctx, a.gateway, st.MerchantID, a.publicURL)
+	link, err := demoUserLink(ctx, a.gateway, entrypay.NewUser{MerchantID: st.MerchantID, Email: demoOwnerEmail, Role: entrypay.RoleOwner}, a.publicURL)
+	if err != nil {
+		a.stop()
+		return err
+	}
+	opLink, err := demoUserLink(ctx, a.gateway, entrypay.NewUser{Email: demoOperatorEmail, Role: entrypay.RoleOperator}, a.publicURL)
 	if err != nil {
 		a.stop()
 		return err
 	}
 	printDemo(stdout, a, st, keyFile, receiver, scripts)
-	fmt.Fprintf(stdout, demoDashboardText, a.publicURL, demoOwnerEmail, link)
+	fmt.Fprintf(stdout, demoDashboardText, a.publicURL, demoOwnerEmail, link, a.publicURL, demoOperatorEmail, opLink)
 	return a.wait(ctx)
 }
 
-// demoOwnerEmail is the demo merchant's owner, a dashboard user.
-const demoOwnerEmail = "owner@demo.entrypay.example"
+// demoOwnerEmail is the demo merchant's owner and demoOperatorEmail the demo's operator,
+// dashboard users.
+const (
+	demoOwnerEmail    = "owner@demo.entrypay.example"
+	demoOperatorEmail = "operator@demo.entrypay.example"
+)
 
-// demoOwnerLink creates the demo merchant's owner the first time and gives it a fresh
-// one-time sign-in link on every start.
-func demoOwnerLink(ctx context.Context, gw *entrypay.Gateway, merchantID, publicURL string) (string, error) {
-	_, err := gw.UserByEmail(ctx, demoOwnerEmail)
+// demoUserLink creates a demo user the first time and gives it a fresh one-time sign-in
+// link on every start.
+func demoUserLink(ctx context.Context, gw *entrypay.Gateway, u entrypay.NewUser, publicURL string) (string, error) {
+	_, err := gw.UserByEmail(ctx, u.Email)
 	var token string
 	switch {
 	case errors.Is(err, entrypay.ErrNotFound):
-		_, token, err = gw.CreateUser(ctx, entrypay.NewUser{MerchantID: merchantID, Email: demoOwnerEmail, Role: entrypay.RoleOwner}, "demo")
+		_, token, err = gw.CreateUser(ctx, u, "demo")
 	case err == nil:
-		_, token, err = gw.IssueLink(ctx, demoOwnerEmail, entrypay.LinkInvite, "demo")
+		_, token, err = gw.IssueLink(ctx, u.Email, entrypay.LinkInvite, "demo")
 	}
 	if err != nil {
-		return "", fmt.Errorf("demo dashboard user: %w", err)
+		return "", fmt.Errorf("demo dashboard user %s: %w", u.Email, err)
 	}
 	return linkBase(publicURL) + token, nil
 }
@@ -109,6 +118,10 @@ const demoDashboardText = `
 The merchant dashboard: %s/dashboard/
   Sign in as %s the first time with this one-time link (it asks
   for a password of at least 12 characters; a new link is printed on every start):
+  %s
+
+The operator console: %s/dashboard/operator/
+  Sign in as %s the first time with this one-time link:
   %s
 `
 

@@ -9,6 +9,8 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -409,6 +411,49 @@ func TestDemo(t *testing.T) {
 	answer, err = exec.Command("sh", inquiry, "inquiryPayment", fmt.Sprintf(`{"paymentId":%q}`, pay.PaymentID)).Output()
 	if err != nil || !bytes.Contains(answer, []byte(`"paymentStatus":"SUCCESS"`)) {
 		t.Fatalf("api.sh inquiryPayment: %v %s", err, answer)
+	}
+
+	// The printed one-time links sign in the demo merchant's owner and the operator.
+	out.wait(t, regexp.MustCompile(`Sign in as operator@demo\.entrypay\.example`), time.Second)
+	linkRE := regexp.MustCompile(`^\s+(http://\S+/dashboard/link/\S+)$`)
+	var links []string
+	out.mu.Lock()
+	for _, line := range out.all {
+		if m := linkRE.FindStringSubmatch(line); m != nil {
+			links = append(links, m[1])
+		}
+	}
+	out.mu.Unlock()
+	if len(links) != 2 {
+		t.Fatalf("one-time links printed: %q, want the owner's and the operator's", links)
+	}
+	ownerLink, opLink := links[0], links[1]
+	for _, tc := range []struct{ link, home, want string }{
+		{ownerLink, "/dashboard/", "<h1>Demo"},
+		{opLink, "/dashboard/operator/", "<h1>Operator console</h1>"},
+	} {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.Get(tc.link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+		if resp.StatusCode != 200 || csrf == nil {
+			t.Fatalf("%s: HTTP %d %s", tc.link, resp.StatusCode, page)
+		}
+		const pw = "a demo password, long enough"
+		resp, err = c.PostForm(tc.link, url.Values{"csrf": {string(csrf[1])}, "password": {pw}, "confirm": {pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Request.URL.Path != tc.home || !bytes.Contains(page, []byte(tc.want)) {
+			t.Errorf("after setting the password from %s: HTTP %d at %s:\n%s", tc.link, resp.StatusCode, resp.Request.URL.Path, page)
+		}
 	}
 }
 
