@@ -56,6 +56,9 @@ type Config struct {
 
 	// Passwords hashes the dashboard users' passwords; without it nobody can sign in.
 	Passwords PasswordHasher
+	// TOTP checks the dashboard's optional second factor; without it nobody can set one
+	// up (and a user who has one cannot sign in).
+	TOTP TOTPChecker
 }
 
 // Gateway is the payment engine: it applies the rules, keeps the books and talks to the

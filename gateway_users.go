@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -130,8 +131,10 @@ func (g *Gateway) verifyPassword(encoded, password string) bool {
 // Login checks an email and password and opens a session, returning its cookie token.
 // Every failure is ErrLoginFailed, whatever its reason, after the same hashing work.
 // MaxFailedLogins consecutive failures lock the account for LockoutDuration, in the
-// database, so the lock holds across restarts and nodes.
-func (g *Gateway) Login(ctx context.Context, email, password string) (string, error) {
+// database, so the lock holds across restarts and nodes. An account with a second factor
+// also needs code: without one, ErrCodeRequired (once the password is right); a wrong or
+// reused code counts as a failure.
+func (g *Gateway) Login(ctx context.Context, email, password, code string) (string, error) {
 	email = NormalizeEmail(email)
 	if len(password) > maxPasswordLength {
 		password = password[:maxPasswordLength]
@@ -155,9 +158,9 @@ func (g *Gateway) Login(ctx context.Context, email, password string) (string, er
 	matched := g.verifyPassword(hash, password)
 	now := g.now()
 	token, tokenHash := NewToken()
-	failed := false
+	failed, needCode := false, false
 	err = g.cfg.DB.InTx(ctx, func(tx Tx) error {
-		failed = true
+		failed, needCode = true, false
 		u, err := tx.User(ctx, UserQuery{Email: email, ForUpdate: true})
 		if errors.Is(err, ErrNotFound) {
 			return tx.InsertAuditEntry(ctx, &AuditEntry{At: now, Email: email, Action: AuditLoginFailed, Detail: "unknown email"})
@@ -170,9 +173,21 @@ func (g *Gateway) Login(ctx context.Context, email, password string) (string, er
 		case now.Before(u.LockedUntil):
 			audit.Action, audit.Detail = AuditLoginLocked, "locked until "+u.LockedUntil.Format(time.RFC3339)
 			return tx.InsertAuditEntry(ctx, audit)
-		case !matched || u.PasswordHash != hash:
+		case matched && u.PasswordHash == hash && u.TOTPSecret != "" && code == "":
+			failed, needCode = false, true
+			return nil
+		}
+		step, codeOK := int64(0), true
+		if u.TOTPSecret != "" {
+			step, codeOK = g.checkCode(u, code, now)
+		}
+		switch {
+		case !matched || u.PasswordHash != hash || !codeOK:
 			u.FailedLogins++
 			audit.Action, audit.Detail = AuditLoginFailed, fmt.Sprintf("wrong password (%d in a row)", u.FailedLogins)
+			if matched && u.PasswordHash == hash {
+				audit.Detail = fmt.Sprintf("wrong or reused authentication code (%d in a row)", u.FailedLogins)
+			}
 			if u.FailedLogins >= MaxFailedLogins {
 				u.FailedLogins, u.LockedUntil = 0, now.Add(LockoutDuration)
 				audit.Action, audit.Detail = AuditLockout, fmt.Sprintf("%d failed logins: locked until %s", MaxFailedLogins, u.LockedUntil.Format(time.RFC3339))
@@ -185,6 +200,9 @@ func (g *Gateway) Login(ctx context.Context, email, password string) (string, er
 		}
 		failed = false
 		u.FailedLogins, u.LockedUntil, u.UpdatedAt = 0, time.Time{}, now
+		if step != 0 {
+			u.TOTPLastStep = step
+		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
@@ -197,10 +215,81 @@ func (g *Gateway) Login(ctx context.Context, email, password string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("login: %w", err)
 	}
+	if needCode {
+		return "", ErrCodeRequired
+	}
 	if failed {
 		return "", ErrLoginFailed
 	}
 	return token, nil
+}
+
+// checkCode returns the time step of a second-factor code of u that is right and newer
+// than the last one accepted.
+func (g *Gateway) checkCode(u *User, code string, now time.Time) (int64, bool) {
+	if g.cfg.TOTP == nil {
+		return 0, false
+	}
+	step, ok := g.cfg.TOTP.Step(u.TOTPSecret, strings.TrimSpace(code), now)
+	return step, ok && step > u.TOTPLastStep
+}
+
+// NewTOTPSecret returns a new second-factor secret for u and its otpauth:// URI; nothing
+// is stored until EnableTOTP confirms a code of it.
+func (g *Gateway) NewTOTPSecret(u *User) (secret, uri string, err error) {
+	if g.cfg.TOTP == nil {
+		return "", "", errors.New("totp: no checker configured")
+	}
+	return g.cfg.TOTP.NewSecret(u.Email)
+}
+
+// EnableTOTP turns on the second factor of user id with secret, once code shows that
+// the user's authenticator app has it.
+func (g *Gateway) EnableTOTP(ctx context.Context, id, secret, code string) error {
+	return g.setTOTP(ctx, id, secret, code, true)
+}
+
+// DisableTOTP turns the second factor of user id off; code must be a current one.
+func (g *Gateway) DisableTOTP(ctx context.Context, id, code string) error {
+	return g.setTOTP(ctx, id, "", code, false)
+}
+
+func (g *Gateway) setTOTP(ctx context.Context, id, secret, code string, on bool) error {
+	now := g.now()
+	return g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		u, err := tx.User(ctx, UserQuery{ID: id, ForUpdate: true})
+		if err != nil {
+			return err
+		}
+		check := *u
+		if on {
+			if u.TOTPSecret != "" {
+				return Errorf(EInvalid, "two-factor sign-in is already on")
+			}
+			if len(secret) < 16 || len(secret) > 128 {
+				return Errorf(EInvalid, "the secret is not one this page made; start again")
+			}
+			check.TOTPSecret, check.TOTPLastStep = secret, 0
+		} else if u.TOTPSecret == "" {
+			return Errorf(EInvalid, "two-factor sign-in is already off")
+		}
+		step, ok := g.checkCode(&check, code, now)
+		if !ok {
+			return Errorf(EInvalid, "code: it is not the current 6-digit code of the authenticator app")
+		}
+		audit := &AuditEntry{At: now, UserID: u.ID, Email: u.Email, MerchantID: u.MerchantID, Subject: u.ID, Action: AuditTOTPOn}
+		if on {
+			u.TOTPSecret, u.TOTPLastStep = secret, step
+		} else {
+			u.TOTPSecret, u.TOTPLastStep = "", 0
+			audit.Action = AuditTOTPOff
+		}
+		u.UpdatedAt = now
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.InsertAuditEntry(ctx, audit)
+	})
 }
 
 func newSession(tokenHash, userID string, now time.Time) *Session {
@@ -323,6 +412,11 @@ func (g *Gateway) UseLink(ctx context.Context, token, password string) (string, 
 			return err
 		}
 		u.PasswordHash, u.FailedLogins, u.LockedUntil, u.UpdatedAt = encoded, 0, time.Time{}, now
+		if l.Purpose == LinkReset {
+			// A reset link comes from an operator or the owner: the way back in for a
+			// user who lost the authenticator app too. They set it up again.
+			u.TOTPSecret, u.TOTPLastStep = "", 0
+		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}

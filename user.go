@@ -48,8 +48,20 @@ type User struct {
 	// MaxFailedLogins.
 	FailedLogins int
 	LockedUntil  time.Time
+	// TOTPSecret is the second factor's secret (base32), "" when the user has none;
+	// TOTPLastStep is the time step of the last code accepted, so no code works twice.
+	TOTPSecret   string
+	TOTPLastStep int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// TOTPChecker makes second-factor secrets and checks their codes (internal/totp).
+type TOTPChecker interface {
+	// NewSecret returns a new secret for account and the otpauth:// URI of it.
+	NewSecret(account string) (secret, uri string, err error)
+	// Step returns the time step code belongs to at t, allowing a step of drift, or false.
+	Step(secret, code string, t time.Time) (int64, bool)
 }
 
 // Link purposes.
@@ -104,6 +116,8 @@ const (
 	AuditLogout      = "logout"
 	AuditRefundAsked = "refund_requested"
 	AuditCancelAsked = "cancel_requested"
+	AuditTOTPOn      = "totp_enabled"
+	AuditTOTPOff     = "totp_disabled"
 )
 
 // AuditQuery selects audit entries, newest first; empty fields match everything.
@@ -193,6 +207,9 @@ var (
 	ErrLinkInvalid = errors.New("this link is not valid: it has expired or has already been used")
 	// ErrNoSession: no session, or one that has expired.
 	ErrNoSession = errors.New("not signed in")
+	// ErrCodeRequired: the email and password are right and the account has a second
+	// factor: the login needs its code.
+	ErrCodeRequired = errors.New("the account needs the code from its authenticator app")
 	// ErrForbidden: the user's role does not allow the action.
 	ErrForbidden = errors.New("your role does not allow this")
 )

@@ -27,6 +27,7 @@ import (
 	"github.com/entrypay/entrypay/internal/password"
 	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
+	"github.com/entrypay/entrypay/internal/totp"
 	"github.com/entrypay/entrypay/internal/wallets"
 )
 
@@ -356,6 +357,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok
 		},
 		Passwords: password.Hasher{},
+		TOTP:      totp.Codes{Issuer: "entrypay"},
 	})
 	if err := gw.LoadRiskRules(ctx); err != nil {
 		return nil, fmt.Errorf("risk rules: %w", err)

@@ -29,6 +29,7 @@ import (
 	"github.com/entrypay/entrypay/internal/risk"
 	"github.com/entrypay/entrypay/internal/sandbox"
 	"github.com/entrypay/entrypay/internal/testdb"
+	"github.com/entrypay/entrypay/internal/totp"
 	"github.com/entrypay/entrypay/internal/wallets"
 )
 
@@ -105,6 +106,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		// Cheap argon2id parameters: the tests sign in often; package password checks
 		// the real ones.
 		Passwords: password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1}},
+		TOTP:      totp.Codes{},
 	})
 	if err := h.gw.LoadRiskRules(context.Background()); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 
 // Dashboard is what the merchant dashboard needs from the gateway.
 type Dashboard interface {
-	Login(ctx context.Context, email, password string) (string, error)
+	Login(ctx context.Context, email, password, code string) (string, error)
 	Logout(ctx context.Context, token string) error
 	SessionUser(ctx context.Context, token string) (*entrypay.User, *entrypay.Session, error)
 	LinkUser(ctx context.Context, token string) (*entrypay.User, string, error)
@@ -33,6 +33,9 @@ type Dashboard interface {
 	MerchantPayments(ctx context.Context, f entrypay.PaymentFilter) ([]*entrypay.Payment, error)
 	MerchantPayment(ctx context.Context, merchantID, id string) (*entrypay.PaymentDetail, error)
 	RefundAsUser(ctx context.Context, u *entrypay.User, in entrypay.RefundInput) (*entrypay.Refund, error)
+	NewTOTPSecret(u *entrypay.User) (secret, uri string, err error)
+	EnableTOTP(ctx context.Context, userID, secret, code string) error
+	DisableTOTP(ctx context.Context, userID, code string) error
 	CancelAsUser(ctx context.Context, u *entrypay.User, paymentID string) (*entrypay.Payment, error)
 }
 
@@ -108,9 +111,10 @@ type dashPage struct {
 	Notice   string
 
 	// Login and set-password forms.
-	Email   string
-	Purpose string
-	Action  string
+	NeedCode bool
+	Email    string
+	Purpose  string
+	Action   string
 
 	// Home.
 	Today  string
@@ -329,8 +333,13 @@ func (s *Server) dashLogin() http.Handler {
 				s.dashRender(w, r, http.StatusTooManyRequests, "login", p)
 				return
 			}
-			token, err := s.cfg.Dashboard.Login(r.Context(), email, r.PostFormValue("password"))
+			token, err := s.cfg.Dashboard.Login(r.Context(), email, r.PostFormValue("password"), r.PostFormValue("code"))
 			switch {
+			case errors.Is(err, entrypay.ErrCodeRequired):
+				p.Error = "This account has two-factor sign-in: enter the password again with the 6-digit code from your authenticator app."
+				p.NeedCode = true
+				s.dashRender(w, r, http.StatusUnauthorized, "login", p)
+				return
 			case errors.Is(err, entrypay.ErrLoginFailed):
 				p.Error = "The email or password is incorrect, or the account is temporarily locked."
 				s.dashRender(w, r, http.StatusUnauthorized, "login", p)

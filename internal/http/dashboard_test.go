@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/entrypay/entrypay/ams"
 	"github.com/entrypay/entrypay/internal/antomsig"
 	"github.com/entrypay/entrypay/internal/sandbox"
+	"github.com/entrypay/entrypay/internal/totp"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -693,6 +695,96 @@ func TestDashboardCancel(t *testing.T) {
 		audit := h.audit(t, entrypay.AuditQuery{Subject: pay.PaymentID})
 		if len(audit) != 1 || audit[0].Action != entrypay.AuditCancelAsked || !strings.HasPrefix(audit[0].Email, "refunder-") {
 			t.Fatalf("audit: %+v", audit)
+		}
+	})
+}
+
+// TestDashboardTOTP: a user turns on the second factor with a code of the shown secret;
+// then signing in needs a current code, each code works once, and a wrong one counts
+// towards the lockout; turning it off needs a code too.
+func TestDashboardTOTP(t *testing.T) {
+	engines(t, func(t *testing.T, kind string) {
+		var mu sync.Mutex
+		clock := time.Now().Truncate(30 * time.Second).Add(5 * time.Second)
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		tick := func() { mu.Lock(); clock = clock.Add(30 * time.Second); mu.Unlock() }
+		h := newHarnessAt(t, kind, now)
+		email := h.user(t, h.merchant, entrypay.RoleOwner)
+		b := h.browser(t)
+		if resp, _ := b.login(email, goodPassword); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", resp.StatusCode)
+		}
+		_, page := b.get("/dashboard/account")
+		if !strings.Contains(page, "<dt>Two-factor sign-in</dt><dd>off</dd>") {
+			t.Fatalf("account page:\n%s", page)
+		}
+		csrf := hidden(t, page, "csrf")
+		_, page = b.post("/dashboard/account/totp/new", url.Values{"csrf": {csrf}})
+		secret := regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`).FindStringSubmatch(page)
+		if secret == nil || !strings.Contains(page, "<svg") {
+			t.Fatalf("set-up page:\n%s", page)
+		}
+		code := func(at time.Time) string {
+			c, err := totp.Codes{}.Code(secret[1], at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		wrong := "000000"
+		if code(now()) == wrong {
+			wrong = "111111"
+		}
+		resp, body := b.post("/dashboard/account/totp/enable", url.Values{"csrf": {csrf}, "secret": {secret[1]}, "code": {wrong}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Not turned on: code:") || !strings.Contains(body, secret[1]) {
+			t.Fatalf("wrong code: %d %s", resp.StatusCode, body)
+		}
+		if resp, _ := b.post("/dashboard/account/totp/enable", url.Values{"csrf": {csrf}, "secret": {secret[1]}, "code": {code(now())}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("enable: %d", resp.StatusCode)
+		}
+		if _, page := b.get("/dashboard/account?done=on"); !strings.Contains(page, "<dt>Two-factor sign-in</dt><dd>on</dd>") {
+			t.Fatalf("account page after enabling:\n%s", page)
+		}
+
+		fresh := h.browser(t)
+		signIn := func(code string) (*http.Response, string) {
+			_, page := fresh.get("/dashboard/login")
+			return fresh.post("/dashboard/login", url.Values{"csrf": {hidden(t, page, "csrf")}, "email": {email}, "password": {goodPassword}, "code": {code}})
+		}
+		if resp, body := signIn(""); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "two-factor sign-in: enter the password again") {
+			t.Fatalf("no code: %d %s", resp.StatusCode, body)
+		}
+		// The code that turned it on was used: it does not sign in.
+		if resp, body := signIn(code(now())); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, loginRefused) {
+			t.Fatalf("reused code: %d", resp.StatusCode)
+		}
+		tick()
+		if resp, _ := signIn(code(now())); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("current code: %d", resp.StatusCode)
+		}
+		actions := []string{}
+		for _, e := range h.audit(t, entrypay.AuditQuery{UserID: ""}) {
+			if e.Email == email {
+				actions = append(actions, e.Action+": "+e.Detail)
+			}
+		}
+		joined := strings.Join(actions, "\n")
+		if !strings.Contains(joined, "totp_enabled") || !strings.Contains(joined, "wrong or reused authentication code (1 in a row)") {
+			t.Errorf("audit:\n%s", joined)
+		}
+
+		// Turning it off needs a code.
+		_, page = fresh.get("/dashboard/account")
+		csrf = hidden(t, page, "csrf")
+		if resp, _ := fresh.post("/dashboard/account/totp/disable", url.Values{"csrf": {csrf}, "code": {wrong}}); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("disable with a wrong code: %d", resp.StatusCode)
+		}
+		tick()
+		if resp, _ := fresh.post("/dashboard/account/totp/disable", url.Values{"csrf": {csrf}, "code": {code(now())}}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("disable: %d", resp.StatusCode)
+		}
+		if resp, _ := h.browser(t).login(email, goodPassword); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("login after turning it off: %d", resp.StatusCode)
 		}
 	})
 }

@@ -87,6 +87,10 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		// The operator console: risk and operations.
 
 		// Account: the signed-in user's own settings.
+		mux.Handle("GET /dashboard/account", s.signedIn(s.dashAccount))
+		mux.Handle("POST /dashboard/account/totp/new", s.signedIn(s.dashTOTPSetup))
+		mux.Handle("POST /dashboard/account/totp/enable", s.signedIn(s.dashTOTPEnable))
+		mux.Handle("POST /dashboard/account/totp/disable", s.signedIn(s.dashTOTPDisable))
 
 		// Stores, entry codes and the customer page's branding.
 

@@ -142,14 +142,14 @@ func (t *tx) PaymentBuckets(ctx context.Context, merchantID string, from, to tim
 	return out, nil
 }
 
-var userCols = []string{"id", "merchant_id", "email", "role", "password_hash", "failed_logins", "locked_until", "created_at", "updated_at"}
+var userCols = []string{"id", "merchant_id", "email", "role", "password_hash", "failed_logins", "locked_until", "totp_secret", "totp_last_step", "created_at", "updated_at"}
 
 func userArgs(u *entrypay.User) []any {
-	return []any{u.ID, u.MerchantID, u.Email, string(u.Role), u.PasswordHash, u.FailedLogins, micros(u.LockedUntil), micros(u.CreatedAt), micros(u.UpdatedAt)}
+	return []any{u.ID, u.MerchantID, u.Email, string(u.Role), u.PasswordHash, u.FailedLogins, micros(u.LockedUntil), u.TOTPSecret, u.TOTPLastStep, micros(u.CreatedAt), micros(u.UpdatedAt)}
 }
 
 func userDest(u *entrypay.User) []any {
-	return []any{&u.ID, &u.MerchantID, &u.Email, (*string)(&u.Role), &u.PasswordHash, &u.FailedLogins, timeCol{&u.LockedUntil}, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}}
+	return []any{&u.ID, &u.MerchantID, &u.Email, (*string)(&u.Role), &u.PasswordHash, &u.FailedLogins, timeCol{&u.LockedUntil}, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}}
 }
 
 var (

@@ -13,7 +13,7 @@ func testUsers(t *testing.T, e Engine) {
 	h := e.setup(t)
 	m := newMerchant()
 	owner := &entrypay.User{ID: id("usr_"), MerchantID: m.ID, Email: "owner@noodle.example", Role: entrypay.RoleOwner,
-		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", FailedLogins: 3, LockedUntil: at(30), CreatedAt: at(1), UpdatedAt: at(2)}
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", FailedLogins: 3, LockedUntil: at(30), TOTPSecret: "JBSWY3DPEHPK3PXP", TOTPLastStep: 59323401, CreatedAt: at(1), UpdatedAt: at(2)}
 	operator := &entrypay.User{ID: id("usr_"), Email: "ops@entrypay.example", Role: entrypay.RoleOperator, CreatedAt: at(1), UpdatedAt: at(1)}
 	link := &entrypay.UserLink{TokenHash: entrypay.HashToken("invite"), UserID: owner.ID, Purpose: entrypay.LinkInvite, CreatedAt: at(1), ExpiresAt: at(60)}
 	sess := &entrypay.Session{TokenHash: entrypay.HashToken("session"), UserID: owner.ID, CSRFToken: "csrf", CreatedAt: at(3), LastSeenAt: at(4)}
@@ -66,7 +66,7 @@ func testUsers(t *testing.T, e Engine) {
 		return nil
 	})
 
-	owner.FailedLogins, owner.LockedUntil, owner.UpdatedAt = 0, time.Time{}, at(6)
+	owner.FailedLogins, owner.LockedUntil, owner.TOTPSecret, owner.UpdatedAt = 0, time.Time{}, "", at(6)
 	link.UsedAt = at(6)
 	sess.LastSeenAt = at(7)
 	h.write(func(tx entrypay.Tx) error {
