@@ -191,6 +191,9 @@ type Tx interface {
 
 	// Enqueue schedules a job; it runs only if the transaction commits.
 	Enqueue(ctx context.Context, j Job) error
+	// AfterCommit runs f once the transaction has committed, and never if it does not
+	// (a retried transaction forgets the f of its failed attempts).
+	AfterCommit(f func())
 }
 
 // WalletSide is the wallet network a payment travels on (Alipay+ or the sandbox).

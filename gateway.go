@@ -54,6 +54,9 @@ type Config struct {
 	// Wallets describes a wallet by code (its currency and limits), for risk.
 	Wallets func(code string) (WalletInfo, bool)
 
+	// Metrics counts what the gateway does for monitoring; nil counts nothing.
+	Metrics Metrics
+
 	// Passwords hashes the dashboard users' passwords; without it nobody can sign in.
 	Passwords PasswordHasher
 	// TOTP checks the dashboard's optional second factor; without it nobody can set one

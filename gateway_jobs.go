@@ -70,6 +70,7 @@ func (g *Gateway) closeExpired(ctx context.Context, side WalletSide, p *Payment)
 			if err := cur.moveTo(PaymentFail, now); err != nil {
 				return err
 			}
+			g.ended(tx, cur)
 			if err := g.declinePayment(ctx, tx, cur); err != nil {
 				return err
 			}
@@ -203,6 +204,9 @@ func (g *Gateway) DeliverNotification(ctx context.Context, notificationID string
 	})
 	if err != nil {
 		return fmt.Errorf("record attempt of %s: %w", notificationID, err)
+	}
+	if g.cfg.Metrics != nil {
+		g.cfg.Metrics.NotificationAttempted(attempt.Acknowledged)
 	}
 	if !attempt.Acknowledged {
 		return fmt.Errorf("notification %s not acknowledged: HTTP %d %s", notificationID, attempt.HTTPStatus, attempt.Error)

@@ -287,6 +287,7 @@ func (g *Gateway) sendToWallet(ctx context.Context, m *Merchant, p *Payment) (*P
 			if err := cur.moveTo(PaymentFail, now); err != nil {
 				return err
 			}
+			g.ended(tx, cur)
 			if err := g.declinePayment(ctx, tx, cur); err != nil {
 				return err
 			}
@@ -397,6 +398,7 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 				if err := p.moveTo(PaymentSuccess, now); err != nil {
 					return err
 				}
+				g.ended(tx, p)
 				if !res.PaidAt.IsZero() {
 					p.PaidAt = res.PaidAt.UTC().Truncate(time.Microsecond)
 				}
@@ -409,6 +411,7 @@ func (g *Gateway) ApplyWalletResult(ctx context.Context, res WalletResult) error
 				if err := p.moveTo(PaymentFail, now); err != nil {
 					return err
 				}
+				g.ended(tx, p)
 				p.ResultCode = firstNonEmpty(res.ResultCode, "PROCESS_FAIL")
 				p.ResultMessage = firstNonEmpty(res.ResultMessage, "the wallet refused the payment")
 				if err := g.declinePayment(ctx, tx, p); err != nil {

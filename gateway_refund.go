@@ -374,6 +374,7 @@ func (g *Gateway) markCancelled(ctx context.Context, tx Tx, p *Payment, now time
 	if err := p.moveTo(PaymentCancelled, now); err != nil {
 		return err
 	}
+	g.ended(tx, p)
 	if err := g.declinePayment(ctx, tx, p); err != nil {
 		return err
 	}

@@ -810,6 +810,7 @@ func (g *Gateway) judgePayment(ctx context.Context, tx Tx, m *Merchant, p *Payme
 		if err := p.moveTo(PaymentFail, now); err != nil {
 			return err
 		}
+		g.ended(tx, p)
 		p.ResultCode, p.ResultMessage = string(ERiskReject), riskMessage(d)
 	case RiskReview:
 		p.RiskReview = ReviewPending
@@ -931,6 +932,7 @@ func (g *Gateway) reviewPayment(ctx context.Context, tx Tx, d *RiskDecision, p *
 		if err := p.moveTo(PaymentFail, now); err != nil {
 			return err
 		}
+		g.ended(tx, p)
 		p.ResultCode, p.ResultMessage = string(ERiskReject), "refused by entrypay's risk control after review"
 		if err := g.declinePayment(ctx, tx, p); err != nil {
 			return err
@@ -999,6 +1001,7 @@ func (g *Gateway) expireHeld(ctx context.Context, tx Tx, d *RiskDecision, p *Pay
 	if err := p.moveTo(PaymentFail, now); err != nil {
 		return err
 	}
+	g.ended(tx, p)
 	p.RiskReview = ReviewExpired
 	p.ResultCode, p.ResultMessage = string(EOrderClosed), "the payment expired while held for risk review"
 	if err := g.declinePayment(ctx, tx, p); err != nil {

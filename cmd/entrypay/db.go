@@ -129,3 +129,23 @@ func redactDSN(dsn string) string {
 	}
 	return dsn
 }
+
+// jobDepth counts the job queue's jobs per state (River's river_job table, the same in
+// both dialects).
+func (d *database) jobDepth(ctx context.Context) (map[string]int, error) {
+	rows, err := d.sql.QueryContext(ctx, "SELECT state, COUNT(*) FROM river_job GROUP BY state")
+	if err != nil {
+		return nil, fmt.Errorf("job depth: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("job depth: %w", err)
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}

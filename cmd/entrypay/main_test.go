@@ -321,7 +321,46 @@ func TestEndToEnd(t *testing.T) {
 			if inq.PaymentStatus != "SUCCESS" || len(inq.Transactions) != 1 || inq.Transactions[0].TransactionStatus != "SUCCESS" {
 				t.Fatalf("inquiry %+v", inq)
 			}
+
+			// What happened shows in /metrics: payments by status and wallet, notification
+			// attempts, API latency per API, store transactions, the job queue.
+			waitMetrics(t, s.url, []*regexp.Regexp{
+				regexp.MustCompile(`(?m)^entrypay_payments_ended_total\{status="SUCCESS",wallet="[A-Z_]+"\} 2$`),
+				regexp.MustCompile(`(?m)^entrypay_payments_ended_total\{status="FAIL",wallet="[A-Z_]+"\} 1$`),
+				regexp.MustCompile(`(?m)^entrypay_notification_attempts_total\{result="acknowledged"\} 3$`),
+				regexp.MustCompile(`(?m)^entrypay_api_duration_seconds_count\{api="payments/pay"\} 3$`),
+				regexp.MustCompile(`(?m)^entrypay_store_transaction_seconds_count\{kind="write",outcome="ok"\} [1-9]`),
+				regexp.MustCompile(`(?m)^entrypay_jobs\{state="[a-z]+"\} [0-9]+$`),
+			})
 		})
+	}
+}
+
+// waitMetrics scrapes base's /metrics until every pattern matches (counts are written
+// after commits, a moment after the merchant has been told), or fails after 20 s.
+func waitMetrics(t *testing.T, base string, want []*regexp.Regexp) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var missing []string
+		for _, re := range want {
+			if !re.Match(body) {
+				missing = append(missing, re.String())
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q:\n%s", missing, body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -336,6 +336,8 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 	walletTable := wallets.Builtin()
 	registry := prometheus.NewRegistry()
 	registerSignCounts(registry, map[string]*rsa.PrivateKey{"gateway": gwKey, "wallet": sbKey})
+	db.store.Observe(ephttp.NewStoreObserver(registry).Transaction)
+	ephttp.NewJobDepthCollector(registry, db.jobDepth)
 	gw := entrypay.NewGateway(entrypay.Config{
 		DB:       db.store,
 		FX:       &fx.Engine{},
@@ -352,6 +354,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Risk:             risk.Engine{},
 		DefaultRiskRules: risk.DefaultRules(),
 		RiskMetrics:      ephttp.NewRiskMetrics(registry),
+		Metrics:          ephttp.NewGatewayMetrics(registry),
 		Wallets: func(code string) (entrypay.WalletInfo, bool) {
 			w, ok := walletTable.Wallet(code)
 			return entrypay.WalletInfo{Currency: w.Currency, Min: w.MinAmount, Max: w.MaxAmount}, ok

@@ -59,6 +59,8 @@ func (s *Server) handleAMS() http.Handler {
 			fail("unknown", entrypay.ENoInterface, "no API is defined at %s", clipString(r.URL.Path, 100))
 			return
 		}
+		start := time.Now()
+		defer func() { s.metrics.apiSeconds.WithLabelValues(api).Observe(time.Since(start).Seconds()) }()
 		if r.Method != http.MethodPost {
 			fail(api, entrypay.EMethodNotSupported, "%s takes POST, not %s", api, clipString(r.Method, 10))
 			return

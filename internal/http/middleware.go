@@ -21,6 +21,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	results  *prometheus.CounterVec
+	// apiSeconds times the merchant API by API (known ones only: the label stays small).
+	apiSeconds *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -35,8 +37,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "entrypay_api_results_total", Help: "Merchant API answers by API and result code.",
 		}, []string{"api", "result_code"}),
+		apiSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "entrypay_api_duration_seconds", Help: "Merchant API answer time by API (e.g. payments/pay), signature checks and wallet calls included.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"api"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.results)
+	reg.MustRegister(m.requests, m.duration, m.results, m.apiSeconds)
 	// A caller may pass a registry that already has the runtime collectors.
 	_ = reg.Register(collectors.NewGoCollector())
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

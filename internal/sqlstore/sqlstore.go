@@ -52,7 +52,12 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	enq     Enqueuer
+	observe func(write bool, d time.Duration, err error)
 }
+
+// Observe has f told of every transaction: read or write, its time (retries
+// included) and its error. Set it before the store is used.
+func (s *Store) Observe(f func(write bool, d time.Duration, err error)) { s.observe = f }
 
 var _ entrypay.DB = (*Store)(nil)
 
@@ -81,7 +86,11 @@ func (s *Store) InReadTx(ctx context.Context, fn func(entrypay.Tx) error) error 
 	return s.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
-func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay.Tx) error) (err error) {
+	if s.observe != nil {
+		start := time.Now()
+		defer func() { s.observe(opts == nil, time.Since(start), err) }()
+	}
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, opts, fn)
 		if err == nil || !s.retryable(err) {
@@ -128,6 +137,9 @@ func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(entrypay
 	finished = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	for _, f := range t.afterCommit {
+		f()
 	}
 	return nil
 }

@@ -21,7 +21,11 @@ type tx struct {
 	// balanceDeltas are the journal postings' changes to balance rows, written when the
 	// transaction is about to commit (flushBalances).
 	balanceDeltas map[balanceKey]int64
+	afterCommit   []func()
 }
+
+// AfterCommit runs f once the transaction has committed.
+func (t *tx) AfterCommit(f func()) { t.afterCommit = append(t.afterCommit, f) }
 
 // exec, query and queryRow run a statement as text: the SQLite connector keeps every
 // statement prepared per connection, and pgx caches them itself.
