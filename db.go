@@ -187,6 +187,22 @@ type Tx interface {
 
 	// Developers pages: keys, notification delivery log.
 
+	// MerchantKeys lists every version of a client's public key, revoked ones too, by
+	// version; forUpdate locks them until the transaction ends.
+	MerchantKeys(ctx context.Context, clientID string, forUpdate bool) ([]*MerchantKey, error)
+	// UpdateMerchantKey writes k's revocation time over the stored version.
+	UpdateMerchantKey(ctx context.Context, k *MerchantKey) error
+	// MerchantNotification returns a notification of the merchant's; another merchant's
+	// is ErrNotFound, like one that does not exist.
+	MerchantNotification(ctx context.Context, merchantID, id string, forUpdate bool) (*Notification, error)
+	// NotificationLog lists a merchant's notifications and test notifications, newest
+	// first; q.MerchantID is required.
+	NotificationLog(ctx context.Context, q NotificationLogQuery) ([]*NotificationLogEntry, error)
+	InsertTestNotification(ctx context.Context, n *TestNotification) error
+	// TestNotification returns a test notification of the merchant's (ErrNotFound for
+	// another merchant's).
+	TestNotification(ctx context.Context, merchantID, id string) (*TestNotification, error)
+
 	// Operator console.
 
 	// Enqueue schedules a job; it runs only if the transaction commits.

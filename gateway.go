@@ -38,6 +38,9 @@ type Config struct {
 	WatchMax   time.Duration
 	// RefundRetry is when a refund with an unknown outcome is first retried (30 s).
 	RefundRetry time.Duration
+	// NotifySchedule is the notification delivery schedule the job workers follow
+	// (DefaultNotifySchedule); the delivery log estimates the next attempt with it.
+	NotifySchedule []time.Duration
 
 	// FX prices currency conversions for merchants settled in another currency; without
 	// it such payments are refused.
@@ -95,6 +98,9 @@ func NewGateway(cfg Config) *Gateway {
 	def(&cfg.RefundRetry, 30*time.Second)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if len(cfg.NotifySchedule) == 0 {
+		cfg.NotifySchedule = DefaultNotifySchedule
 	}
 	if cfg.Clearing.Location == nil {
 		cfg.Clearing = DefaultClearing
@@ -244,7 +250,8 @@ func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) 
 }
 
 // Client returns the merchant with the given client id and its public key of the given
-// version (0 = latest). It is how the API authenticates a request.
+// version (0 = the latest active one). It is how the API authenticates a request; a
+// revoked version is EKeyNotFound, like one that does not exist.
 func (g *Gateway) Client(ctx context.Context, clientID string, keyVersion int) (*Merchant, *MerchantKey, error) {
 	var m *Merchant
 	var k *MerchantKey
@@ -259,7 +266,16 @@ func (g *Gateway) Client(ctx context.Context, clientID string, keyVersion int) (
 			}
 			return notFound(err, EKeyNotFound, "client %q has no key version %d", clip(clientID), keyVersion)
 		}
-		return nil
+		if k.Active() {
+			return nil
+		}
+		// A revoked version answers like an unknown one; without a version the newest
+		// active one verifies.
+		if keyVersion != 0 {
+			return Errorf(EKeyNotFound, "key version %d of client %q is revoked", keyVersion, clip(clientID))
+		}
+		k, err = latestActiveKey(ctx, tx, clientID)
+		return err
 	})
 	return m, k, err
 }

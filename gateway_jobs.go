@@ -180,10 +180,26 @@ func (g *Gateway) DeliverNotification(ctx context.Context, notificationID string
 	if n.Status == NotificationDelivered {
 		return nil
 	}
+	attempt, err := g.attemptDelivery(ctx, n, m, last, nil)
+	if err != nil {
+		return err
+	}
+	if !attempt.Acknowledged {
+		return fmt.Errorf("notification %s not acknowledged: HTTP %d %s", notificationID, attempt.HTTPStatus, attempt.Error)
+	}
+	return nil
+}
+
+// attemptDelivery makes one delivery attempt of n and records it under the next attempt
+// number. An acknowledgement marks n delivered; last marks it failed if it is still
+// pending. by, when set, is the dashboard user who asked for the attempt: it is recorded
+// as manual, with an audit entry in the same transaction.
+func (g *Gateway) attemptDelivery(ctx context.Context, n *Notification, m *Merchant, last bool, by *User) (NotificationAttempt, error) {
 	attempt := g.cfg.Notifier.Deliver(ctx, m, n)
+	attempt.Manual = by != nil
 	now := g.now()
-	err = g.cfg.DB.InTx(ctx, func(tx Tx) error {
-		cur, err := tx.Notification(ctx, notificationID, true)
+	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.Notification(ctx, n.ID, true)
 		if err != nil {
 			return err
 		}
@@ -195,21 +211,24 @@ func (g *Gateway) DeliverNotification(ctx context.Context, notificationID string
 			return err
 		}
 		switch {
-		case attempt.Acknowledged:
+		case attempt.Acknowledged && cur.Status != NotificationDelivered:
 			cur.Status, cur.DeliveredAt = NotificationDelivered, now
 		case last && cur.Status == NotificationPending:
 			cur.Status = NotificationFailed
 		}
-		return tx.UpdateNotification(ctx, cur)
+		if err := tx.UpdateNotification(ctx, cur); err != nil {
+			return err
+		}
+		if by == nil {
+			return nil
+		}
+		return tx.InsertAuditEntry(ctx, auditBy(by, now, AuditNotificationRedelivered, cur.ID, attemptSummary(cur.URL, &attempt)))
 	})
 	if err != nil {
-		return fmt.Errorf("record attempt of %s: %w", notificationID, err)
+		return attempt, fmt.Errorf("record attempt of %s: %w", n.ID, err)
 	}
 	if g.cfg.Metrics != nil {
 		g.cfg.Metrics.NotificationAttempted(attempt.Acknowledged)
 	}
-	if !attempt.Acknowledged {
-		return fmt.Errorf("notification %s not acknowledged: HTTP %d %s", notificationID, attempt.HTTPStatus, attempt.Error)
-	}
-	return nil
+	return attempt, nil
 }

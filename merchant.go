@@ -35,7 +35,13 @@ type MerchantKey struct {
 	KeyVersion int
 	PublicKey  string
 	CreatedAt  time.Time
+	// RevokedAt is when the merchant revoked this version; zero while it is active. The
+	// API refuses signatures made with a revoked version.
+	RevokedAt time.Time
 }
+
+// Active reports whether k may still verify the merchant's requests.
+func (k *MerchantKey) Active() bool { return k.RevokedAt.IsZero() }
 
 // Store is one of a merchant's shops.
 type Store struct {

@@ -39,6 +39,9 @@ type NotificationAttempt struct {
 	Response     string
 	Error        string
 	Acknowledged bool
+	// Manual marks an attempt asked for from the dashboard rather than made by the
+	// delivery schedule.
+	Manual bool
 }
 
 // DefaultNotifySchedule is when each notification attempt is made, counted from the

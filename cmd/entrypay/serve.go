@@ -350,6 +350,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		DetectWallet:     walletTable.Detect,
 		Logger:           log,
 		WatchFirst:       o.watchFirst,
+		NotifySchedule:   o.notifySchedule,
 		WatchMax:         o.watchMax,
 		Risk:             risk.Engine{},
 		DefaultRiskRules: risk.DefaultRules(),

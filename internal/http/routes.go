@@ -97,6 +97,20 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		// Settlement batches and reports.
 
 		// Developers: keys, notifications.
+		if s.cfg.DashDevelopers != nil {
+			mux.Handle("GET /dashboard/developers", s.signedIn(s.devHome))
+			mux.Handle("GET /dashboard/developers/gateway-key.pem", s.signedIn(s.devGatewayKey))
+			mux.Handle("POST /dashboard/developers/keys", multipartForm(s.signedIn(s.devUploadKey)))
+			mux.Handle("GET /dashboard/developers/keys/{version}/revoke", s.signedIn(s.devRevokeConfirm))
+			mux.Handle("POST /dashboard/developers/keys/{version}/revoke", s.signedIn(s.devRevoke))
+			mux.Handle("POST /dashboard/developers/notify-url", s.signedIn(s.devNotifyURL))
+			mux.Handle("POST /dashboard/developers/test-notification", s.signedIn(s.devTestNotification))
+			mux.Handle("GET /dashboard/developers/mode", s.signedIn(s.devModeConfirm))
+			mux.Handle("POST /dashboard/developers/mode", s.signedIn(s.devMode))
+			mux.Handle("GET /dashboard/developers/notifications", s.signedIn(s.devNotifications))
+			mux.Handle("GET /dashboard/developers/notifications/{id}", s.signedIn(s.devNotification))
+			mux.Handle("POST /dashboard/developers/notifications/{id}/redeliver", s.signedIn(s.devRedeliver))
+		}
 
 		// The operator console.
 		mux.Handle("GET /dashboard/operator/{$}", s.operatorOnly(s.consoleHome))

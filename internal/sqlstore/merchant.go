@@ -65,14 +65,14 @@ func (t *tx) UpdateMerchant(ctx context.Context, m *entrypay.Merchant) error {
 	return nil
 }
 
-var merchantKeyCols = []string{"client_id", "key_version", "public_key", "created_at"}
+var merchantKeyCols = []string{"client_id", "key_version", "public_key", "created_at", "revoked_at"}
 
 func merchantKeyArgs(k *entrypay.MerchantKey) []any {
-	return []any{k.ClientID, k.KeyVersion, k.PublicKey, micros(k.CreatedAt)}
+	return []any{k.ClientID, k.KeyVersion, k.PublicKey, micros(k.CreatedAt), micros(k.RevokedAt)}
 }
 
 func merchantKeyDest(k *entrypay.MerchantKey) []any {
-	return []any{&k.ClientID, &k.KeyVersion, &k.PublicKey, timeCol{&k.CreatedAt}}
+	return []any{&k.ClientID, &k.KeyVersion, &k.PublicKey, timeCol{&k.CreatedAt}, timeCol{&k.RevokedAt}}
 }
 
 var (

@@ -67,16 +67,16 @@ func (t *tx) UpdateNotification(ctx context.Context, n *entrypay.Notification) e
 	return nil
 }
 
-var notificationAttemptCols = []string{"notification_id", "attempt", "at", "duration_ns", "http_status", "response", "error", "acknowledged"}
+var notificationAttemptCols = []string{"notification_id", "attempt", "at", "duration_ns", "http_status", "response", "error", "acknowledged", "manual"}
 
 // notificationAttemptArgs stores Duration in nanoseconds, its own unit, so it round-trips
 // exactly.
 func notificationAttemptArgs(a *entrypay.NotificationAttempt) []any {
-	return []any{a.NotificationID, a.Attempt, micros(a.At), int64(a.Duration), a.HTTPStatus, a.Response, a.Error, a.Acknowledged}
+	return []any{a.NotificationID, a.Attempt, micros(a.At), int64(a.Duration), a.HTTPStatus, a.Response, a.Error, a.Acknowledged, a.Manual}
 }
 
 func notificationAttemptDest(a *entrypay.NotificationAttempt) []any {
-	return []any{&a.NotificationID, &a.Attempt, timeCol{&a.At}, (*int64)(&a.Duration), &a.HTTPStatus, &a.Response, &a.Error, &a.Acknowledged}
+	return []any{&a.NotificationID, &a.Attempt, timeCol{&a.At}, (*int64)(&a.Duration), &a.HTTPStatus, &a.Response, &a.Error, &a.Acknowledged, &a.Manual}
 }
 
 var (

@@ -30,6 +30,7 @@ func TestColumns(t *testing.T) {
 		{"user_links", userLinkCols, userLinkArgs(&entrypay.UserLink{}), userLinkDest(&entrypay.UserLink{})},
 		{"sessions", sessionCols, sessionArgs(&entrypay.Session{}), sessionDest(&entrypay.Session{})},
 		{"audit_log", auditCols, auditArgs(&entrypay.AuditEntry{}), auditDest(&entrypay.AuditEntry{})},
+		{"test_notifications", testNotificationCols, testNotificationArgs(&entrypay.TestNotification{}), testNotificationDest(&entrypay.TestNotification{})},
 	} {
 		if len(c.args) != len(c.cols) || len(c.dest) != len(c.cols) {
 			t.Errorf("%s: %d columns, %d values, %d destinations", c.name, len(c.cols), len(c.args), len(c.dest))

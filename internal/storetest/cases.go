@@ -63,6 +63,7 @@ func testRoundTrip(t *testing.T, e Engine) {
 		{"MerchantKey", func(h *env) (any, reader) {
 			m := h.addMerchant()
 			k := newMerchantKey(m.ClientID, 7)
+			k.RevokedAt = at(40)
 			allSet(h.t, k)
 			h.write(func(tx entrypay.Tx) error { return tx.InsertMerchantKey(h.ctx, k) })
 			return k, func(tx entrypay.Tx) (any, error) { return anyOf(tx.MerchantKey(h.ctx, m.ClientID, 7)) }

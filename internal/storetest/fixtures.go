@@ -222,6 +222,7 @@ func fullAttempt(a *entrypay.NotificationAttempt) {
 	a.Response = `{"result":{"resultStatus":"S"}}`
 	a.Error = "first try timed out"
 	a.Acknowledged = true
+	a.Manual = true
 }
 
 // Inserters write a fixture in a transaction of its own and return it.

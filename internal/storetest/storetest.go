@@ -133,6 +133,8 @@ func Run(t *testing.T, e Engine) {
 		{"Users", testUsers},
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
+		{"MerchantKeys", testMerchantKeys},
+		{"NotificationLog", testNotificationLog},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
