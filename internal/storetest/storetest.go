@@ -133,6 +133,7 @@ func Run(t *testing.T, e Engine) {
 		{"Users", testUsers},
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
+		{"MerchantScoped", testMerchantScoped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
