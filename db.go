@@ -184,6 +184,12 @@ type Tx interface {
 	// Operator console: risk and operations.
 
 	// Stores and entry codes pages.
+	// MerchantStore, MerchantEntryCode and MerchantBatch find a store, a code (by its
+	// upper-case value) or a settlement batch only among merchantID's: another
+	// merchant's is ErrNotFound, like one that does not exist.
+	MerchantStore(ctx context.Context, merchantID, id string) (*Store, error)
+	MerchantEntryCode(ctx context.Context, merchantID, value string, forUpdate bool) (*EntryCode, error)
+	MerchantBatch(ctx context.Context, merchantID, id string) (*SettlementBatch, error)
 
 	// Developers pages: keys, notification delivery log.
 

@@ -212,6 +212,12 @@ func (g *Gateway) AddMerchantKey(ctx context.Context, clientID, publicKey string
 
 // CreateStore registers a store of a merchant.
 func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) {
+	return g.createStore(ctx, in, nil)
+}
+
+// createStore registers a store; as, when set, is the dashboard user who asked, audited
+// in the same transaction.
+func (g *Gateway) createStore(ctx context.Context, in NewStore, as *User) (*Store, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -241,7 +247,10 @@ func (g *Gateway) CreateStore(ctx context.Context, in NewStore) (*Store, error) 
 		if s.Currency == "" {
 			s.Currency = firstNonEmpty(s.SettlementCurrency, m.SettlementCurrency)
 		}
-		return tx.InsertStore(ctx, s)
+		if err := tx.InsertStore(ctx, s); err != nil {
+			return err
+		}
+		return audit(ctx, tx, as, now, AuditStoreCreated, s.ID, s.Name)
 	})
 	if err != nil {
 		return nil, err

@@ -8,13 +8,24 @@ import (
 
 // CreateEntryCode issues a new code for a store, with a fresh unguessable value.
 func (g *Gateway) CreateEntryCode(ctx context.Context, in NewEntryCode) (*EntryCode, error) {
+	return g.createEntryCode(ctx, in, nil)
+}
+
+// createEntryCode issues a code. With as set, the store must be of as's merchant (another
+// merchant's is ENotFound, like one that does not exist) and the change is audited.
+func (g *Gateway) createEntryCode(ctx context.Context, in NewEntryCode, as *User) (*EntryCode, error) {
 	if in.Label != "" && !validText(in.Label, 64) {
 		return nil, Errorf(EInvalid, "label must be at most 64 characters, no control characters")
 	}
 	var c *EntryCode
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
-		s, err := tx.StoreByID(ctx, in.StoreID)
-		if err != nil {
+		var s *Store
+		var err error
+		if as != nil {
+			if s, err = tx.MerchantStore(ctx, as.MerchantID, in.StoreID); err != nil {
+				return notFound(err, ENotFound, "no store %q", clip(in.StoreID))
+			}
+		} else if s, err = tx.StoreByID(ctx, in.StoreID); err != nil {
 			return notFound(err, EInvalid, "store %q does not exist", clip(in.StoreID))
 		}
 		if in.FixedAmount != (Amount{}) {
@@ -25,8 +36,10 @@ func (g *Gateway) CreateEntryCode(ctx context.Context, in NewEntryCode) (*EntryC
 				return err
 			}
 		}
-		c, err = g.insertCode(ctx, tx, s, in.Label, in.FixedAmount)
-		return err
+		if c, err = g.insertCode(ctx, tx, s, in.Label, in.FixedAmount); err != nil {
+			return err
+		}
+		return audit(ctx, tx, as, c.CreatedAt, AuditCodeCreated, c.Value, "store "+s.ID)
 	})
 	return c, err
 }
@@ -67,20 +80,33 @@ func (g *Gateway) EntryCodes(ctx context.Context, q EntryCodeQuery) ([]*EntryCod
 
 // SetEntryCodeStatus disables or re-enables a code.
 func (g *Gateway) SetEntryCodeStatus(ctx context.Context, value string, status CodeStatus) (*EntryCode, error) {
+	return g.setEntryCodeStatus(ctx, value, status, nil)
+}
+
+// setEntryCodeStatus disables or re-enables a code; with as set, only a code of as's
+// merchant, audited.
+func (g *Gateway) setEntryCodeStatus(ctx context.Context, value string, status CodeStatus, as *User) (*EntryCode, error) {
 	if status != CodeActive && status != CodeDisabled {
 		return nil, Errorf(EInvalid, "status must be ACTIVE or DISABLED")
 	}
 	var c *EntryCode
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
 		var err error
-		if c, err = g.lockCode(ctx, tx, value); err != nil {
+		if c, err = g.lockCode(ctx, tx, value, as); err != nil {
 			return err
 		}
 		if status == CodeActive && c.ReplacedBy != "" {
 			return Errorf(EInvalid, "code %s was replaced by %s; enable that one instead", c.Value, c.ReplacedBy)
 		}
 		c.Status, c.UpdatedAt = status, g.now()
-		return tx.UpdateEntryCode(ctx, c)
+		if err := tx.UpdateEntryCode(ctx, c); err != nil {
+			return err
+		}
+		action := AuditCodeEnabled
+		if status == CodeDisabled {
+			action = AuditCodeDisabled
+		}
+		return audit(ctx, tx, as, c.UpdatedAt, action, c.Value, "")
 	})
 	return c, err
 }
@@ -88,9 +114,14 @@ func (g *Gateway) SetEntryCodeStatus(ctx context.Context, value string, status C
 // ReplaceEntryCode disables a code (say, a printed code was copied or damaged) and issues
 // a new one with the same store, label and amount.
 func (g *Gateway) ReplaceEntryCode(ctx context.Context, value string) (*EntryCode, error) {
+	return g.replaceEntryCode(ctx, value, nil)
+}
+
+// replaceEntryCode replaces a code; with as set, only a code of as's merchant, audited.
+func (g *Gateway) replaceEntryCode(ctx context.Context, value string, as *User) (*EntryCode, error) {
 	var fresh *EntryCode
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
-		old, err := g.lockCode(ctx, tx, value)
+		old, err := g.lockCode(ctx, tx, value, as)
 		if err != nil {
 			return err
 		}
@@ -105,17 +136,28 @@ func (g *Gateway) ReplaceEntryCode(ctx context.Context, value string) (*EntryCod
 			return err
 		}
 		old.Status, old.ReplacedBy, old.UpdatedAt = CodeDisabled, fresh.Value, g.now()
-		return tx.UpdateEntryCode(ctx, old)
+		if err := tx.UpdateEntryCode(ctx, old); err != nil {
+			return err
+		}
+		return audit(ctx, tx, as, old.UpdatedAt, AuditCodeReplaced, old.Value, "replaced by "+fresh.Value)
 	})
 	return fresh, err
 }
 
-func (g *Gateway) lockCode(ctx context.Context, tx Tx, value string) (*EntryCode, error) {
+// lockCode finds a code for update: any code, or with as set only one of as's merchant
+// (the store query itself is scoped, so another merchant's code is not found).
+func (g *Gateway) lockCode(ctx context.Context, tx Tx, value string, as *User) (*EntryCode, error) {
 	v, ok := NormalizeCode(value)
 	if !ok {
 		return nil, Errorf(ENotFound, "no entry code %q", clip(value))
 	}
-	c, err := tx.EntryCode(ctx, v, true)
+	var c *EntryCode
+	var err error
+	if as != nil {
+		c, err = tx.MerchantEntryCode(ctx, as.MerchantID, v, true)
+	} else {
+		c, err = tx.EntryCode(ctx, v, true)
+	}
 	return c, notFound(err, ENotFound, "no entry code %q", v)
 }
 
@@ -245,25 +287,35 @@ func (g *Gateway) Branding(ctx context.Context, merchantID string) (*Branding, e
 // SetBranding checks and stores a merchant's branding, replacing what was there. Give
 // Logo nil to keep the current logo, KeepLogo false and an empty Logo to remove it.
 func (g *Gateway) SetBranding(ctx context.Context, b Branding, keepLogo bool) (*Branding, error) {
+	return g.setBranding(ctx, b, keepLogo, nil)
+}
+
+// setBranding stores branding; with as set, what changed is audited (branding_changed,
+// logo_uploaded, logo_removed) in the same transaction.
+func (g *Gateway) setBranding(ctx context.Context, b Branding, keepLogo bool, as *User) (*Branding, error) {
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
 		m, err := tx.Merchant(ctx, b.MerchantID)
 		if err != nil {
 			return notFound(err, EInvalid, "merchant %q does not exist", clip(b.MerchantID))
 		}
+		old, err := tx.Branding(ctx, b.MerchantID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			old = &Branding{MerchantID: b.MerchantID}
+		case err != nil:
+			return err
+		}
 		if keepLogo {
-			old, err := tx.Branding(ctx, b.MerchantID)
-			switch {
-			case err == nil:
-				b.Logo = old.Logo
-			case !errors.Is(err, ErrNotFound):
-				return err
-			}
+			b.Logo = old.Logo
 		}
 		if err := b.check(m.SettlementCurrency); err != nil {
 			return err
 		}
 		b.UpdatedAt = g.now()
-		return tx.PutBranding(ctx, &b)
+		if err := tx.PutBranding(ctx, &b); err != nil {
+			return err
+		}
+		return auditBranding(ctx, tx, as, old, &b)
 	})
 	if err != nil {
 		return nil, err

@@ -69,7 +69,7 @@ type page struct {
 	Store       *entrypay.Store
 	StoreName   string
 	DisplayName string
-	LogoURL     string
+	LogoURL     template.URL // a path, or the dashboard preview's data: URL of a checked image
 	Greeting    string
 	Code        string
 	CodeURL     string
@@ -147,7 +147,7 @@ func (s *Server) basePage(r *http.Request, cp *entrypay.CodePage, wallet, lang s
 	}
 	p.Accent = cp.Branding.Color
 	if cp.Branding.LogoType != "" {
-		p.LogoURL = "/m/" + url.PathEscape(cp.Merchant.ID) + "/logo"
+		p.LogoURL = template.URL("/m/" + url.PathEscape(cp.Merchant.ID) + "/logo")
 	}
 	p.Greeting = cp.Branding.Greetings[lang]
 	if p.Greeting == "" {

@@ -93,8 +93,21 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /dashboard/account/totp/disable", s.signedIn(s.dashTOTPDisable))
 
 		// Stores, entry codes and the customer page's branding.
+		mux.Handle("GET /dashboard/stores", s.signedIn(s.dashStores))
+		mux.Handle("POST /dashboard/stores", s.signedIn(s.dashCreateStore))
+		mux.Handle("POST /dashboard/stores/{store}/codes", s.signedIn(s.dashCreateCode))
+		mux.Handle("GET /dashboard/codes/{code}/{action}", s.signedIn(s.dashCodeConfirm))
+		mux.Handle("POST /dashboard/codes/{code}/{action}", s.signedIn(s.dashCodeAction))
+		mux.Handle("GET /dashboard/codes/{code}/download/{format}", s.signedIn(s.dashCodeDownload))
+		mux.Handle("GET /dashboard/branding", s.signedIn(s.dashBranding))
+		mux.Handle("POST /dashboard/branding", s.upload(s.dashSaveBranding))
+		mux.Handle("GET /dashboard/branding/preview", s.signedIn(s.dashBrandingPreview))
+		mux.Handle("POST /dashboard/branding/preview", s.upload(s.dashBrandingPreview))
 
 		// Settlement batches and reports.
+		mux.Handle("GET /dashboard/settlement", s.signedIn(s.dashSettlement))
+		mux.Handle("GET /dashboard/settlement/batches/{batch}/{report}", s.signedIn(s.dashBatchReport))
+		mux.Handle("GET /dashboard/settlement/days/{date}/transactions", s.signedIn(s.dashDayReport))
 
 		// Developers: keys, notifications.
 		if s.cfg.DashDevelopers != nil {

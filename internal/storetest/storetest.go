@@ -135,6 +135,7 @@ func Run(t *testing.T, e Engine) {
 		{"PaymentList", testPaymentList},
 		{"MerchantKeys", testMerchantKeys},
 		{"NotificationLog", testNotificationLog},
+		{"MerchantScoped", testMerchantScoped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
