@@ -80,6 +80,9 @@ type Config struct {
 	DashStores     DashStores
 	DashDevelopers DashDevelopers
 	Console        Console
+	// AlipayPlus describes the gateway's connections to the wallet networks, which the
+	// console's wallets page shows.
+	AlipayPlus []AlipayConnection
 	// LoginLimit and LoginBurst limit dashboard sign-in attempts per client address
 	// (10 a minute).
 	LoginLimit rate.Limit

@@ -133,6 +133,10 @@ func Run(t *testing.T, e Engine) {
 		{"Users", testUsers},
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
+		{"ConsoleMerchants", testConsoleMerchants},
+		{"SettlementVolume", testSettlementVolume},
+		{"WalletStats", testWalletStats},
+		{"RateSets", testRateSets},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
