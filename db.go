@@ -211,6 +211,21 @@ type Tx interface {
 
 	// Operator console.
 
+	// Merchants lists every merchant, by name then id.
+	Merchants(ctx context.Context) ([]*Merchant, error)
+	// MerchantForUpdate returns a merchant and locks its row until the transaction ends.
+	MerchantForUpdate(ctx context.Context, id string) (*Merchant, error)
+	// SettlementVolume sums the settlement amounts in currency of a merchant's PROCESSING
+	// and SUCCESS payments created in [from, to).
+	SettlementVolume(ctx context.Context, merchantID, currency string, from, to time.Time) (int64, error)
+	// WalletStats counts, per network and wallet (in that order), the payments created in
+	// [from, to) by status and the wallet calls whose outcome was unknown
+	// (EventWalletNoAnswer events) recorded in it.
+	WalletStats(ctx context.Context, from, to time.Time) ([]WalletStats, error)
+	// RateSets returns the newest limit sets of rates (rates stored with one CreatedAt),
+	// newest first, each set's rates in the order they were stored.
+	RateSets(ctx context.Context, limit int) ([]RateSet, error)
+
 	// Enqueue schedules a job; it runs only if the transaction commits.
 	Enqueue(ctx context.Context, j Job) error
 	// AfterCommit runs f once the transaction has committed, and never if it does not

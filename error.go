@@ -33,6 +33,10 @@ const (
 	ERateLimited          ErrorCode = "REQUEST_TRAFFIC_EXCEED_LIMIT"
 	EInProcess            ErrorCode = "PAYMENT_IN_PROCESS"
 	EProcessFail          ErrorCode = "PROCESS_FAIL"
+	// EMerchantStatus refuses the calls and payments of a merchant the operator disabled.
+	EMerchantStatus ErrorCode = "INVALID_MERCHANT_STATUS"
+	// EAmountLimit refuses a payment over one of the merchant's limits.
+	EAmountLimit ErrorCode = "PAYMENT_AMOUNT_EXCEED_LIMIT"
 	// EReportNotReady answers a report of a clearing day or batch not yet closed.
 	EReportNotReady ErrorCode = "REPORT_NOT_READY"
 	// EUnknown means the outcome is not known yet (the wallet side did not answer); the

@@ -156,6 +156,12 @@ func (g *Gateway) networkFor(m *Merchant) string {
 // CreateMerchant registers a merchant and its first public key (version 1), and gives it a
 // client id.
 func (g *Gateway) CreateMerchant(ctx context.Context, in NewMerchant) (*Merchant, error) {
+	return g.createMerchant(ctx, in, nil)
+}
+
+// createMerchant is CreateMerchant that also writes audit, when given, in the
+// merchant's transaction (its subject and merchant set to the new merchant).
+func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *AuditEntry) (*Merchant, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -171,6 +177,8 @@ func (g *Gateway) CreateMerchant(ctx context.Context, in NewMerchant) (*Merchant
 		SettlementCurrency: in.SettlementCurrency,
 		NotifyURL:          in.NotifyURL,
 		CreatedAt:          now,
+		KYBStatus:          KYBPending,
+		TimeZone:           firstNonEmpty(in.TimeZone, "UTC"),
 	}
 	if in.Sandbox {
 		m.ClientID = SandboxPrefix + RandomCode(16)
@@ -181,7 +189,19 @@ func (g *Gateway) CreateMerchant(ctx context.Context, in NewMerchant) (*Merchant
 		if err := tx.InsertMerchant(ctx, m); err != nil {
 			return err
 		}
-		return tx.InsertMerchantKey(ctx, &MerchantKey{ClientID: m.ClientID, KeyVersion: 1, PublicKey: in.PublicKey, CreatedAt: now})
+		if err := tx.InsertMerchantKey(ctx, &MerchantKey{ClientID: m.ClientID, KeyVersion: 1, PublicKey: in.PublicKey, CreatedAt: now}); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		mode := "live"
+		if m.Sandbox() {
+			mode = "sandbox"
+		}
+		audit.At, audit.MerchantID, audit.Subject = now, m.ID, m.ID
+		audit.Detail = fmt.Sprintf("%s: %s, client id %s, settles in %s", m.Name, mode, m.ClientID, m.SettlementCurrency)
+		return tx.InsertAuditEntry(ctx, audit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create merchant: %w", err)

@@ -258,6 +258,11 @@ func (g *Gateway) releaseRefund(ctx context.Context, tx Tx, p *Payment, r *Refun
 // SetPricing sets what a merchant pays: discount rate and fixed fee on payments, whether
 // refunds give the rate back, and the FX spread.
 func (g *Gateway) SetPricing(ctx context.Context, p Pricing) (*Pricing, error) {
+	return g.setPricing(ctx, p, nil)
+}
+
+// setPricing is SetPricing that also writes audit, when given, in the same transaction.
+func (g *Gateway) setPricing(ctx context.Context, p Pricing, audit *AuditEntry) (*Pricing, error) {
 	switch {
 	case p.DiscountRateBps < 0 || p.DiscountRateBps > 10000:
 		return nil, Errorf(EInvalid, "discount rate %d bps must be between 0 and 10000", p.DiscountRateBps)
@@ -278,7 +283,14 @@ func (g *Gateway) SetPricing(ctx context.Context, p Pricing) (*Pricing, error) {
 			p.FixedFee = Amount{}
 		}
 		p.UpdatedAt = g.now()
-		return tx.PutPricing(ctx, &p)
+		if err := tx.PutPricing(ctx, &p); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		audit.At = p.UpdatedAt
+		return tx.InsertAuditEntry(ctx, audit)
 	})
 	if err != nil {
 		return nil, err
@@ -300,6 +312,11 @@ func (g *Gateway) PricingOf(ctx context.Context, merchantID string) (*Pricing, e
 // AddRates stores exchange rates from any source; the newest rate of a pair is used.
 // Every rate is checked first, and one bad rate stores none.
 func (g *Gateway) AddRates(ctx context.Context, rates []Rate) error {
+	return g.addRates(ctx, rates, nil)
+}
+
+// addRates is AddRates that also writes audit, when given, in the same transaction.
+func (g *Gateway) addRates(ctx context.Context, rates []Rate, audit *AuditEntry) error {
 	now := g.now()
 	for i := range rates {
 		r := &rates[i]
@@ -321,7 +338,16 @@ func (g *Gateway) AddRates(ctx context.Context, rates []Rate) error {
 		r.AsOf = r.AsOf.UTC().Truncate(time.Microsecond)
 		r.CreatedAt = now
 	}
-	return g.cfg.DB.InTx(ctx, func(tx Tx) error { return tx.InsertRates(ctx, rates) })
+	return g.cfg.DB.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertRates(ctx, rates); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		audit.At = now
+		return tx.InsertAuditEntry(ctx, audit)
+	})
 }
 
 // Rates returns the rates in force: the newest of every pair.

@@ -145,6 +145,9 @@ func (g *Gateway) checkPay(m *Merchant, in *PayInput, now time.Time) error {
 // different amount it fails with ERepeatInconsistent. When the wallet side gives no
 // answer, Pay returns the payment and an EUnknown error: retry with the same request id.
 func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, error) {
+	if m.Disabled {
+		return nil, merchantDisabled(m)
+	}
 	now := g.now()
 	if err := g.checkPay(m, &in, now); err != nil {
 		return nil, err
@@ -195,6 +198,9 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 			return err
 		}
 		if err := g.lockSettlement(ctx, tx, p, now); err != nil {
+			return err
+		}
+		if err := g.checkLimits(ctx, tx, m, p, now); err != nil {
 			return err
 		}
 		inserted, err := tx.InsertPayment(ctx, p)

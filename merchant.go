@@ -24,6 +24,61 @@ type Merchant struct {
 	// NotifyURL receives notifyPayment when a pay request names none (hosted pages).
 	NotifyURL string
 	CreatedAt time.Time
+
+	// KYBStatus is where the operator's know-your-business review stands; KYBNote says
+	// why (required for a rejection). It is recorded, not enforced: Disabled is what
+	// stops a merchant.
+	KYBStatus KYBStatus
+	KYBNote   string
+	// Disabled refuses the merchant's API calls (INVALID_MERCHANT_STATUS) and its
+	// payments, and its entry-code pages say it cannot take payments.
+	Disabled bool
+	// TimeZone is the IANA name of the merchant's time zone ("" means UTC): its days for
+	// the daily limit and its dashboard's dates.
+	TimeZone string
+	// MaxPayment and MaxDaily limit one payment and the payments of one day (in
+	// TimeZone), in minor units of SettlementCurrency; 0 is no limit. A payment over
+	// either is refused with PAYMENT_AMOUNT_EXCEED_LIMIT.
+	MaxPayment int64
+	MaxDaily   int64
+}
+
+// KYBStatus is the outcome of a merchant's know-your-business review.
+type KYBStatus string
+
+// KYB statuses. A new merchant is pending.
+const (
+	KYBPending  KYBStatus = "pending"
+	KYBApproved KYBStatus = "approved"
+	KYBRejected KYBStatus = "rejected"
+)
+
+// Valid reports whether s is one of the three statuses.
+func (s KYBStatus) Valid() bool {
+	return s == KYBPending || s == KYBApproved || s == KYBRejected
+}
+
+// Location returns the merchant's time zone, UTC when it has none or an unknown one.
+func (m *Merchant) Location() *time.Location {
+	if m.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// CheckTimeZone checks an IANA time zone name ("Asia/Hong_Kong", "UTC").
+func CheckTimeZone(name string) error {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return Errorf(EInvalid, "time zone %q must be an IANA name such as Asia/Hong_Kong or UTC", clip(name))
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return Errorf(EInvalid, "time zone %q is not a known IANA name (such as Asia/Hong_Kong or UTC)", clip(name))
+	}
+	return nil
 }
 
 // Sandbox reports whether the merchant is a sandbox merchant.
@@ -74,6 +129,8 @@ type NewMerchant struct {
 	SettlementCurrency string
 	NotifyURL          string
 	Sandbox            bool
+	// TimeZone is an IANA name; "" is UTC.
+	TimeZone string
 	// PublicKey is the merchant's RSA public key (PEM or base64 DER), checked by the caller.
 	PublicKey string
 }
@@ -147,6 +204,11 @@ func (in NewMerchant) validate() error {
 	}
 	if in.NotifyURL != "" {
 		if err := validHTTPURL("notify URL", in.NotifyURL); err != nil {
+			return err
+		}
+	}
+	if in.TimeZone != "" {
+		if err := CheckTimeZone(in.TimeZone); err != nil {
 			return err
 		}
 	}

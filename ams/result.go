@@ -38,6 +38,8 @@ var resultStatus = map[entrypay.ErrorCode]string{
 	entrypay.EMediaType:            StatusFail,
 	entrypay.EProcessFail:          StatusFail,
 	entrypay.EReportNotReady:       StatusFail,
+	entrypay.EMerchantStatus:       StatusFail,
+	entrypay.EAmountLimit:          StatusFail,
 }
 
 // StatusOf returns the status a result code carries.

@@ -388,6 +388,13 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 			Recorder: gw, Log: log.With("component", "alipayplus-live"),
 		}
 	}
+	var connections []ephttp.AlipayConnection
+	if livePeer != nil {
+		connections = append(connections, ephttp.AlipayConnection{Network: entrypay.NetworkAlipayPlus, Endpoint: o.alipayEndpoint, ClientID: o.alipayClientID, PeerKey: livePeer})
+	}
+	if sb != nil {
+		connections = append(connections, ephttp.AlipayConnection{Network: entrypay.NetworkSandbox, Endpoint: localURL + "/sandbox", ClientID: sandboxAcquirerID, PeerKey: sb.PublicKey()})
+	}
 	server := ephttp.NewServer(ephttp.Config{
 		Payments:       gw,
 		Key:            gwKey,
@@ -410,6 +417,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		DashDevelopers: gw,
 		Console:        gw,
 		ConsoleOps:     gw,
+		AlipayPlus:     connections,
 		Registry:       registry,
 		RateLimit:      rate.Limit(o.clientRate),
 		RateBurst:      int(2 * o.clientRate),

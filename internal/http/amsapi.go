@@ -118,6 +118,11 @@ func (s *Server) handleAMS() http.Handler {
 				"signature does not verify with key version %d of client %s over POST %s", key.KeyVersion, clientID, r.URL.RequestURI()))
 			return
 		}
+		if m.Disabled {
+			s.answerAMS(w, r, api, clientID, true, nil, entrypay.Errorf(entrypay.EMerchantStatus,
+				"client %s is disabled: its calls are refused; contact entrypay", clientID))
+			return
+		}
 		if sandboxPath && !m.Sandbox() {
 			fail(api, entrypay.EClientInvalid, "%s is for SANDBOX_ client ids; use %s", ams.SandboxPrefix, ams.LivePrefix)
 			return

@@ -369,8 +369,8 @@ func (s *Server) devTestNotification(w http.ResponseWriter, r *http.Request, ds 
 	s.developersPage(w, r, ds, m, http.StatusOK, devPage{Test: tn})
 }
 
-// modeOf reads the mode a form asks for.
-func modeOf(v string) (sandbox, ok bool) {
+// formMode reads the mode a form asks for.
+func formMode(v string) (sandbox, ok bool) {
 	switch v {
 	case "sandbox":
 		return true, true
@@ -414,7 +414,7 @@ func (s *Server) devMode(w http.ResponseWriter, r *http.Request, ds dashSession)
 	if m == nil {
 		return
 	}
-	sandbox, ok := modeOf(r.PostFormValue("mode"))
+	sandbox, ok := formMode(r.PostFormValue("mode"))
 	if !ok {
 		s.developersPage(w, r, ds, m, http.StatusUnprocessableEntity, devPage{dashPage: dashPage{Error: "Mode not switched: mode must be sandbox or live."}})
 		return

@@ -468,9 +468,10 @@ func (s *Server) dashHome(w http.ResponseWriter, r *http.Request, ds dashSession
 	s.dashRender(w, r, http.StatusOK, "home", p)
 }
 
-// merchantLocation is the time zone the merchant's days are counted in.
+// merchantLocation is the time zone the merchant's days are counted in (set by the
+// operator; UTC by default).
 func merchantLocation(m *entrypay.Merchant) *time.Location {
-	return time.UTC
+	return m.Location()
 }
 
 var paymentStatuses = []entrypay.PaymentStatus{entrypay.PaymentProcessing, entrypay.PaymentSuccess, entrypay.PaymentFail, entrypay.PaymentCancelled}

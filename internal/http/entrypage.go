@@ -214,6 +214,13 @@ func (s *Server) loadCode(w http.ResponseWriter, r *http.Request) (*entrypay.Cod
 		s.pageError(w, r, err, lang)
 		return nil, "", ""
 	}
+	if cp.Merchant.Disabled {
+		// The operator disabled the merchant: no code of it takes payments.
+		p := s.basePage(r, cp, wallet, lang)
+		p.Title = p.L.T("merchant_off_title", "store", p.StoreName)
+		s.render(w, r, http.StatusForbidden, "merchant-off", p)
+		return nil, "", ""
+	}
 	if cp.Code.Status != entrypay.CodeActive && r.Method != http.MethodPost {
 		s.renderDisabled(w, r, cp, wallet, lang)
 		return nil, "", ""

@@ -127,6 +127,15 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 
 		// The operator console.
 		mux.Handle("GET /dashboard/operator/{$}", s.operatorOnly(s.consoleHome))
+		mux.Handle("GET /dashboard/operator/merchants", s.operatorOnly(s.consoleMerchants))
+		mux.Handle("GET /dashboard/operator/merchants/new", s.operatorOnly(s.consoleNewMerchant))
+		mux.Handle("POST /dashboard/operator/merchants/new", s.operatorOnly(s.consoleCreateMerchant))
+		mux.Handle("GET /dashboard/operator/merchants/{id}", s.operatorOnly(s.consoleMerchant))
+		// {form}: kyb, currency, pricing, limits, timezone, status, invite.
+		mux.Handle("POST /dashboard/operator/merchants/{id}/{form}", s.operatorOnly(s.consoleMerchantChange))
+		mux.Handle("GET /dashboard/operator/wallets", s.operatorOnly(s.consoleWallets))
+		mux.Handle("GET /dashboard/operator/fx", s.operatorOnly(s.consoleFX))
+		mux.Handle("POST /dashboard/operator/fx", s.operatorOnly(s.consoleUploadRates))
 	}
 
 	mux.Handle("GET /healthz", s.handleHealth())

@@ -81,6 +81,9 @@ type Config struct {
 	DashDevelopers DashDevelopers
 	Console        Console
 	ConsoleOps     ConsoleOps
+	// AlipayPlus describes the gateway's connections to the wallet networks, which the
+	// console's wallets page shows.
+	AlipayPlus []AlipayConnection
 	// LoginLimit and LoginBurst limit dashboard sign-in attempts per client address
 	// (10 a minute).
 	LoginLimit rate.Limit

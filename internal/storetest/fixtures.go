@@ -51,6 +51,9 @@ func newMerchant(opts ...func(*entrypay.Merchant)) *entrypay.Merchant {
 func fullMerchant(m *entrypay.Merchant) {
 	m.Name = `Café "Ω" 'Noodle' Bar`
 	m.NotifyURL = "https://merchant.example/notify?x=1&y=2"
+	m.KYBStatus, m.KYBNote = entrypay.KYBRejected, "registry extract does not match the name"
+	m.Disabled, m.TimeZone = true, "Asia/Hong_Kong"
+	m.MaxPayment, m.MaxDaily = math.MaxInt64-1, math.MaxInt64
 }
 
 func newMerchantKey(clientID string, version int) *entrypay.MerchantKey {

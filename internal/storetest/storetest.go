@@ -136,6 +136,10 @@ func Run(t *testing.T, e Engine) {
 		{"MerchantKeys", testMerchantKeys},
 		{"NotificationLog", testNotificationLog},
 		{"MerchantScoped", testMerchantScoped},
+		{"ConsoleMerchants", testConsoleMerchants},
+		{"SettlementVolume", testSettlementVolume},
+		{"WalletStats", testWalletStats},
+		{"RateSets", testRateSets},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
