@@ -133,6 +133,9 @@ func Run(t *testing.T, e Engine) {
 		{"Users", testUsers},
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
+		{"Discrepancies", testDiscrepancies},
+		{"QueuedJobs", testQueuedJobs},
+		{"OpsFigures", testOpsFigures},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
