@@ -183,6 +183,26 @@ type Tx interface {
 
 	// Operator console: risk and operations.
 
+	// InsertDiscrepancy stores a discrepancy a reconciliation run found.
+	InsertDiscrepancy(ctx context.Context, d *StoredDiscrepancy) error
+	Discrepancy(ctx context.Context, id string, forUpdate bool) (*StoredDiscrepancy, error)
+	// Discrepancies lists the discrepancies q selects, newest first.
+	Discrepancies(ctx context.Context, q DiscrepancyQuery) ([]*StoredDiscrepancy, error)
+	UpdateDiscrepancy(ctx context.Context, d *StoredDiscrepancy) error
+	// QueuedJobs lists the job queue's jobs in q's states, soonest scheduled first.
+	QueuedJobs(ctx context.Context, q QueuedJobQuery) ([]*QueuedJob, error)
+	QueuedJob(ctx context.Context, id int64) (*QueuedJob, error)
+	// RetryJob makes a job available to run at once (a discarded one gets one more
+	// attempt); DiscardJob cancels it: it will not run again. Both take effect when the
+	// transaction commits.
+	RetryJob(ctx context.Context, id int64) (*QueuedJob, error)
+	DiscardJob(ctx context.Context, id int64) (*QueuedJob, error)
+	// JobStats counts the queue's jobs per state and finds the oldest job due at now.
+	JobStats(ctx context.Context, now time.Time) (*JobStats, error)
+	NotificationCounts(ctx context.Context) (NotificationCounts, error)
+	// SchemaVersion is the newest migration applied to the database.
+	SchemaVersion(ctx context.Context) (int64, error)
+
 	// Stores and entry codes pages.
 	// MerchantStore, MerchantEntryCode and MerchantBatch find a store, a code (by its
 	// upper-case value) or a settlement batch only among merchantID's: another

@@ -12,25 +12,21 @@ import (
 // and audited in its own transaction.
 
 // operator refuses anyone but an operator (who belongs to no merchant).
-func operator(by *User) error {
-	if by == nil || by.Role != RoleOperator || by.MerchantID != "" {
-		return ErrForbidden
-	}
-	return nil
-}
-
-// operatorAudit is the audit entry of an operator's change to a merchant (subject the merchant).
-func operatorAudit(by *User, action, merchantID, detail string) *AuditEntry {
-	return &AuditEntry{UserID: by.ID, Email: by.Email, MerchantID: merchantID, Action: action, Subject: merchantID, Detail: detail}
+// merchantAudit is the audit entry of an operator's change to a merchant: the merchant is
+// its subject and its merchant, so the merchant's own audit log lists it.
+func merchantAudit(by *User, action, merchantID, detail string) *AuditEntry {
+	a := auditBy(by, time.Time{}, action, merchantID, detail)
+	a.MerchantID = merchantID
+	return a
 }
 
 // OnboardMerchant creates a merchant as CreateMerchant does, for an operator, and
 // audits it (merchant_created).
 func (g *Gateway) OnboardMerchant(ctx context.Context, by *User, in NewMerchant) (*Merchant, error) {
-	if err := operator(by); err != nil {
+	if err := asOperator(by); err != nil {
 		return nil, err
 	}
-	return g.createMerchant(ctx, in, operatorAudit(by, AuditMerchantCreated, "", ""))
+	return g.createMerchant(ctx, in, merchantAudit(by, AuditMerchantCreated, "", ""))
 }
 
 // ConsoleMerchants lists every merchant, by name.
@@ -48,7 +44,7 @@ func (g *Gateway) ConsoleMerchants(ctx context.Context) ([]*Merchant, error) {
 // audit action, stores it and the audit entry in one transaction. An action of ""
 // means nothing changed: nothing is written.
 func (g *Gateway) changeMerchant(ctx context.Context, by *User, id string, change func(tx Tx, m *Merchant) (action, detail string, err error)) (*Merchant, error) {
-	if err := operator(by); err != nil {
+	if err := asOperator(by); err != nil {
 		return nil, err
 	}
 	now := g.now()
@@ -65,7 +61,7 @@ func (g *Gateway) changeMerchant(ctx context.Context, by *User, id string, chang
 		if err := tx.UpdateMerchant(ctx, m); err != nil {
 			return err
 		}
-		a := operatorAudit(by, action, m.ID, detail)
+		a := merchantAudit(by, action, m.ID, detail)
 		a.At = now
 		return tx.InsertAuditEntry(ctx, a)
 	})
@@ -136,7 +132,7 @@ func (g *Gateway) SetSettlementCurrency(ctx context.Context, by *User, id, curre
 // SetPricingAsOperator sets a merchant's pricing as SetPricing does, and audits it
 // (pricing_changed).
 func (g *Gateway) SetPricingAsOperator(ctx context.Context, by *User, p Pricing) (*Pricing, error) {
-	if err := operator(by); err != nil {
+	if err := asOperator(by); err != nil {
 		return nil, err
 	}
 	fixed := "none"
@@ -144,7 +140,7 @@ func (g *Gateway) SetPricingAsOperator(ctx context.Context, by *User, p Pricing)
 		fixed = p.FixedFee.String()
 	}
 	detail := fmt.Sprintf("discount rate %d bps, fixed fee %s, refunds return the fee: %t, FX spread %d bps", p.DiscountRateBps, fixed, p.RefundFeeReturned, p.FXSpreadBps)
-	return g.setPricing(ctx, p, operatorAudit(by, AuditPricingChanged, p.MerchantID, detail))
+	return g.setPricing(ctx, p, merchantAudit(by, AuditPricingChanged, p.MerchantID, detail))
 }
 
 // maxLimit is the largest limit: the largest amount value the API carries (16 digits).
@@ -214,7 +210,7 @@ func (g *Gateway) SetMerchantEnabled(ctx context.Context, by *User, id string, e
 // UploadRates stores a set of exchange rates as AddRates does (all or none), for an
 // operator, and audits it (fx_rates_uploaded).
 func (g *Gateway) UploadRates(ctx context.Context, by *User, rates []Rate) error {
-	if err := operator(by); err != nil {
+	if err := asOperator(by); err != nil {
 		return err
 	}
 	if len(rates) == 0 {
@@ -229,7 +225,7 @@ func (g *Gateway) UploadRates(ctx context.Context, by *User, rates []Rate) error
 		pairs = append(pairs, r.Pair()+" "+clip(r.Price))
 	}
 	detail := fmt.Sprintf("%d rates: %s", len(rates), strings.Join(pairs, ", "))
-	return g.addRates(ctx, rates, operatorAudit(by, AuditRatesUploaded, "", detail))
+	return g.addRates(ctx, rates, merchantAudit(by, AuditRatesUploaded, "", detail))
 }
 
 // RateSets returns the newest limit sets of stored rates, newest first. Rates are never

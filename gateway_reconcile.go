@@ -42,7 +42,8 @@ type ourLine struct {
 // agree with. In the same transaction it books each difference between the wallet
 // receivable and a suspense account — so the receivable ends up as the wallet side says,
 // with the unexplained money visible in suspense — and the wallet side's payment for the
-// day into the bank. Files already imported are refused, and then nothing changes.
+// day into the bank. Each discrepancy is also stored, open, for the operator console.
+// Files already imported are refused, and then nothing changes.
 func (g *Gateway) Reconcile(ctx context.Context, in Reconciliation) (*ReconcileResult, error) {
 	if _, err := g.cfg.Clearing.ValueDate(in.Date); err != nil {
 		return nil, err
@@ -130,6 +131,10 @@ func (g *Gateway) Reconcile(ctx context.Context, in Reconciliation) (*ReconcileR
 				}
 			}
 			res.Discrepancies = append(res.Discrepancies, d)
+			// Kept for the operator console until someone explains it.
+			if err := tx.InsertDiscrepancy(ctx, &StoredDiscrepancy{ID: NewID("dsc_", now), Network: in.Network, ClearingDate: in.Date, Discrepancy: d, FoundAt: now}); err != nil {
+				return err
+			}
 			if err := g.suspend(ctx, tx, in, d, now); err != nil {
 				return err
 			}

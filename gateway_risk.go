@@ -594,6 +594,12 @@ func (g *Gateway) CheckRuleSet(source string) error {
 // live set, which is retired) or SHADOW (replacing any shadow set). It takes effect here
 // at once and in other processes at their next reload. A refused set changes nothing.
 func (g *Gateway) SaveRuleSet(ctx context.Context, source, comment string, status RuleSetStatus) (*RuleSet, error) {
+	return g.saveRuleSet(ctx, source, comment, status, nil)
+}
+
+// saveRuleSet is SaveRuleSet; audit, when set, is given the transaction to record who
+// stored the set.
+func (g *Gateway) saveRuleSet(ctx context.Context, source, comment string, status RuleSetStatus, audit func(tx Tx, rs *RuleSet, now time.Time) error) (*RuleSet, error) {
 	if status != RuleSetLive && status != RuleSetShadow {
 		return nil, Errorf(EInvalid, "status must be LIVE or SHADOW, not %q", clip(string(status)))
 	}
@@ -609,7 +615,13 @@ func (g *Gateway) SaveRuleSet(ctx context.Context, source, comment string, statu
 		if err := g.retire(ctx, tx, status, now); err != nil {
 			return err
 		}
-		return tx.InsertRuleSet(ctx, rs)
+		if err := tx.InsertRuleSet(ctx, rs); err != nil {
+			return err
+		}
+		if audit != nil {
+			return audit(tx, rs, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -638,6 +650,12 @@ func (g *Gateway) retire(ctx context.Context, tx Tx, status RuleSetStatus, now t
 // replaces; promoting the shadow set makes it live and leaves no shadow), or retires it
 // (a live set cannot be retired: promote another instead).
 func (g *Gateway) SetRuleSetStatus(ctx context.Context, version int64, status RuleSetStatus) (*RuleSet, error) {
+	return g.setRuleSetStatus(ctx, version, status, nil)
+}
+
+// setRuleSetStatus is SetRuleSetStatus; audit, when set, is given the transaction and
+// the set's status before and after, to record who changed it.
+func (g *Gateway) setRuleSetStatus(ctx context.Context, version int64, status RuleSetStatus, audit func(tx Tx, rs *RuleSet, was RuleSetStatus, now time.Time) error) (*RuleSet, error) {
 	var rs *RuleSet
 	now := g.now()
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
@@ -663,8 +681,15 @@ func (g *Gateway) SetRuleSetStatus(ctx context.Context, version int64, status Ru
 		default:
 			return Errorf(EInvalid, "status must be LIVE, SHADOW or RETIRED, not %q", clip(string(status)))
 		}
+		was := rs.Status
 		rs.Status, rs.UpdatedAt = status, now
-		return tx.UpdateRuleSet(ctx, rs)
+		if err := tx.UpdateRuleSet(ctx, rs); err != nil {
+			return err
+		}
+		if audit != nil {
+			return audit(tx, rs, was, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -876,6 +901,12 @@ func (g *Gateway) judgeRefund(ctx context.Context, tx Tx, m *Merchant, p *Paymen
 // the merchant. The decision records who did which, when. A decision no longer pending is
 // EStatusInvalid and changes nothing.
 func (g *Gateway) ReviewHeld(ctx context.Context, decisionID, operator string, release bool) (*RiskDecision, error) {
+	return g.reviewHeld(ctx, decisionID, operator, "", release, nil)
+}
+
+// reviewHeld is ReviewHeld; note, when given, goes into the payment's history, and
+// audit, when set, is given the transaction to record who reviewed it.
+func (g *Gateway) reviewHeld(ctx context.Context, decisionID, operator, note string, release bool, audit func(tx Tx, d *RiskDecision, now time.Time) error) (*RiskDecision, error) {
 	if operator == "" {
 		operator = "operator"
 	}
@@ -899,9 +930,14 @@ func (g *Gateway) ReviewHeld(ctx context.Context, decisionID, operator string, r
 			if r, err = tx.Refund(ctx, RefundQuery{ID: d.RefundID, ForUpdate: true}); err != nil {
 				return err
 			}
-			return g.reviewRefund(ctx, tx, d, p, r, release, now)
+			err = g.reviewRefund(ctx, tx, d, p, r, release, note, now)
+		} else {
+			err = g.reviewPayment(ctx, tx, d, p, release, note, now)
 		}
-		return g.reviewPayment(ctx, tx, d, p, release, now)
+		if err != nil || audit == nil {
+			return err
+		}
+		return audit(tx, d, now)
 	})
 	if err != nil {
 		return nil, err
@@ -920,7 +956,7 @@ func (g *Gateway) ReviewHeld(ctx context.Context, decisionID, operator string, r
 	return d, err
 }
 
-func (g *Gateway) reviewPayment(ctx context.Context, tx Tx, d *RiskDecision, p *Payment, release bool, now time.Time) error {
+func (g *Gateway) reviewPayment(ctx context.Context, tx Tx, d *RiskDecision, p *Payment, release bool, note string, now time.Time) error {
 	if p.Status != PaymentProcessing || !now.Before(p.ExpiresAt) {
 		return g.expireHeld(ctx, tx, d, p, now)
 	}
@@ -944,6 +980,9 @@ func (g *Gateway) reviewPayment(ctx context.Context, tx Tx, d *RiskDecision, p *
 	if err := tx.UpdatePayment(ctx, p); err != nil {
 		return err
 	}
+	if note != "" {
+		detail += ": " + note
+	}
 	if err := tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRisk, Detail: detail + "; decision " + d.ID}); err != nil {
 		return err
 	}
@@ -953,7 +992,7 @@ func (g *Gateway) reviewPayment(ctx context.Context, tx Tx, d *RiskDecision, p *
 	return nil
 }
 
-func (g *Gateway) reviewRefund(ctx context.Context, tx Tx, d *RiskDecision, p *Payment, r *Refund, release bool, now time.Time) error {
+func (g *Gateway) reviewRefund(ctx context.Context, tx Tx, d *RiskDecision, p *Payment, r *Refund, release bool, note string, now time.Time) error {
 	if r.Status != RefundProcessing {
 		return Errorf(EStatusInvalid, "refund %s is already %s", r.ID, r.Status)
 	}
@@ -983,6 +1022,9 @@ func (g *Gateway) reviewRefund(ctx context.Context, tx Tx, d *RiskDecision, p *P
 	}
 	if err := tx.UpdateRefund(ctx, r); err != nil {
 		return err
+	}
+	if note != "" {
+		detail += ": " + note
 	}
 	return tx.InsertPaymentEvent(ctx, &PaymentEvent{PaymentID: p.ID, At: now, Kind: EventRisk, Detail: "refund " + r.ID + " " + detail + "; decision " + d.ID})
 }

@@ -125,7 +125,12 @@ type AuditQuery struct {
 	UserID     string
 	MerchantID string
 	Subject    string
-	Limit      int
+	Action     string
+	Email      string
+	// From and To bound the entries' time: From ≤ at < To; zero means unbounded.
+	From, To time.Time
+	Offset   int
+	Limit    int
 }
 
 // UserQuery finds one user by ID or by Email.

@@ -85,6 +85,23 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /dashboard/payments/{id}/cancel", s.signedIn(s.dashCancel))
 
 		// The operator console: risk and operations.
+		mux.Handle("GET /dashboard/operator/risk", s.operatorOnly(s.opsRisk))
+		mux.Handle("POST /dashboard/operator/risk", s.operatorOnly(s.opsRuleSetCreate))
+		mux.Handle("GET /dashboard/operator/risk/new", s.operatorOnly(s.opsRuleSetNew))
+		mux.Handle("GET /dashboard/operator/risk/{version}", s.operatorOnly(s.opsRuleSet))
+		mux.Handle("GET /dashboard/operator/risk/{version}/status", s.operatorOnly(s.opsRuleSetStatusConfirm))
+		mux.Handle("POST /dashboard/operator/risk/{version}/status", s.operatorOnly(s.opsRuleSetStatus))
+		mux.Handle("GET /dashboard/operator/review", s.operatorOnly(s.opsReview))
+		mux.Handle("GET /dashboard/operator/review/{decision}", s.operatorOnly(s.opsReviewOne))
+		mux.Handle("POST /dashboard/operator/review/{decision}/{action}", s.operatorOnly(s.opsReviewAct))
+		mux.Handle("GET /dashboard/operator/reconciliation", s.operatorOnly(s.opsReconciliation))
+		mux.Handle("GET /dashboard/operator/reconciliation/{id}", s.operatorOnly(s.opsDiscrepancy))
+		mux.Handle("POST /dashboard/operator/reconciliation/{id}/resolve", s.operatorOnly(s.opsResolve))
+		mux.Handle("GET /dashboard/operator/jobs", s.operatorOnly(s.opsJobs))
+		mux.Handle("GET /dashboard/operator/jobs/{id}/{action}", s.operatorOnly(s.opsJobConfirm))
+		mux.Handle("POST /dashboard/operator/jobs/{id}/{action}", s.operatorOnly(s.opsJobAct))
+		mux.Handle("GET /dashboard/operator/health", s.operatorOnly(s.opsHealth))
+		mux.Handle("GET /dashboard/operator/audit", s.operatorOnly(s.opsAudit))
 
 		// Account: the signed-in user's own settings.
 		mux.Handle("GET /dashboard/account", s.signedIn(s.dashAccount))

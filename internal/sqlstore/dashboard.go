@@ -332,11 +332,27 @@ func (t *tx) AuditEntries(ctx context.Context, q entrypay.AuditQuery) ([]*entryp
 	if q.Subject != "" {
 		c.add("subject = ?", q.Subject)
 	}
+	if q.Action != "" {
+		c.add("action = ?", q.Action)
+	}
+	if q.Email != "" {
+		c.add("email = ?", q.Email)
+	}
+	if !q.From.IsZero() {
+		c.add("at >= ?", micros(q.From))
+	}
+	if !q.To.IsZero() {
+		c.add("at < ?", micros(q.To))
+	}
 	limit := q.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	es, err := queryAll(ctx, t, scanAudit, selectAuditSQL+c.sql()+" ORDER BY seq DESC LIMIT "+c.next(limit), c.args...)
+	query := selectAuditSQL + c.sql() + " ORDER BY seq DESC LIMIT " + c.next(limit)
+	if q.Offset > 0 {
+		query += " OFFSET " + c.next(q.Offset)
+	}
+	es, err := queryAll(ctx, t, scanAudit, query, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: audit entries: %w", err)
 	}

@@ -140,6 +140,9 @@ func Run(t *testing.T, e Engine) {
 		{"SettlementVolume", testSettlementVolume},
 		{"WalletStats", testWalletStats},
 		{"RateSets", testRateSets},
+		{"Discrepancies", testDiscrepancies},
+		{"QueuedJobs", testQueuedJobs},
+		{"OpsFigures", testOpsFigures},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
