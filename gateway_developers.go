@@ -346,7 +346,8 @@ func (g *Gateway) SetNotifyURLAsUser(ctx context.Context, u *User, notifyURL str
 // SetMerchantMode switches the owner's merchant between sandbox and live. The mode is
 // the client id's SANDBOX_ prefix, as it always was: switching adds or drops the prefix
 // (SANDBOX_X ↔ X, as Antom's sandbox and live client ids pair), and the key versions
-// follow the client id. Payments already made keep the network they were made on.
+// follow the client id. Payments already made keep the network they were made on. Going
+// live needs the merchant's KYB review approved by an operator.
 func (g *Gateway) SetMerchantMode(ctx context.Context, u *User, sandbox bool) (*Merchant, error) {
 	if err := ownerOf(u); err != nil {
 		return nil, err
@@ -360,6 +361,10 @@ func (g *Gateway) SetMerchantMode(ctx context.Context, u *User, sandbox bool) (*
 		}
 		if m.Sandbox() == sandbox {
 			return nil
+		}
+		// Live money needs the business reviewed: an owner cannot go live on its own.
+		if !sandbox && kybOf(m) != KYBApproved {
+			return Errorf(EInvalid, "going live needs entrypay's approval of your business (its review is %s); ask entrypay's operator", kybOf(m))
 		}
 		old, from, to := m.ClientID, "live", "sandbox"
 		if sandbox {

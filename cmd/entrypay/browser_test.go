@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,8 +80,53 @@ func tab(t *testing.T, browserCtx context.Context, ua, acceptLanguage string) co
 	return ctx
 }
 
+// accessibilityJS lists what keeps a page from being used with a screen reader or a
+// keyboard: no title or language, inputs without a label, buttons and links without a
+// name, images without alt text, frames without a title, forms without a submit button
+// (Enter does nothing), elements taken out of the tab order or pushed ahead of it.
+const accessibilityJS = `(() => {
+  const problems = [];
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '');
+  if (!document.title.trim()) problems.push('no title');
+  if (!document.documentElement.lang) problems.push('no lang on html');
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button', 'image', 'reset'].includes(el.type)) continue;
+    const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    if (!named) problems.push('no label: ' + describe(el));
+  }
+  for (const el of document.querySelectorAll('button, a[href]')) {
+    const named = el.textContent.trim() || el.getAttribute('aria-label') || el.querySelector('img[alt]:not([alt=""])');
+    if (!named) problems.push('no name: ' + describe(el));
+  }
+  for (const el of document.querySelectorAll('img')) if (!el.hasAttribute('alt')) problems.push('no alt: ' + el.src);
+  for (const el of document.querySelectorAll('iframe')) if (!el.title) problems.push('no title: ' + describe(el));
+  for (const f of document.querySelectorAll('form')) {
+    if (!f.querySelector('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]')) problems.push('no submit button: form ' + (f.getAttribute('action') || ''));
+  }
+  for (const el of document.querySelectorAll('[tabindex]')) {
+    if (el.tabIndex > 0) problems.push('tabindex > 0: ' + describe(el));
+    if (el.tabIndex < 0 && el.matches('a[href], button, input, select, textarea')) problems.push('out of the tab order: ' + describe(el));
+  }
+  return problems;
+})()`
+
+// checkAccessible fails the test for every problem accessibilityJS finds on the page.
+func checkAccessible(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](accessibilityJS))
+	if err != nil {
+		t.Fatalf("accessibility check of %s: %v", name, err)
+	}
+	for _, p := range problems {
+		t.Errorf("page %s: %s", name, p)
+	}
+}
+
+// screenshot saves the page as name.png among the artifacts, after checking its
+// accessibility basics.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	checkAccessible(t, ctx, name)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -257,4 +303,30 @@ func TestBrowser(t *testing.T) {
 		}
 		screenshot(t, ctx, "5-amount-page-ko-error")
 	})
+}
+
+// TestAccessibilityCheck: the check that every screenshot passes finds what it looks for.
+func TestAccessibilityCheck(t *testing.T) {
+	ctx := tab(t, browser(t), "Mozilla/5.0", "en")
+	page := `<!doctype html><html><head><title> </title></head><body>
+<img src="x.png"><a href="/y"></a><iframe src="about:blank"></iframe>
+<form action="/f"><input name="amount"><label for="ok">OK</label><input id="ok" name="ok"><button type="button">x</button></form>
+<button tabindex="3">Go</button></body></html>`
+	if err := chromedp.Do(ctx, chromedp.Navigate("data:text/html,"+url.PathEscape(page))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](accessibilityJS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"no title", "no lang on html", "no label: input[name=amount]", "no name: a", "no alt: ", "no title: iframe", "no submit button: form /f", "tabindex > 0: button"}
+	joined := strings.Join(got, "\n")
+	for _, w := range want {
+		if !strings.Contains(joined, w) {
+			t.Errorf("the check missed %q; it found:\n%s", w, joined)
+		}
+	}
+	if strings.Contains(joined, "name=ok") {
+		t.Errorf("a labelled input was reported:\n%s", joined)
+	}
 }

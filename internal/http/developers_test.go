@@ -247,6 +247,18 @@ func TestDevelopersNotifyURLAndMode(t *testing.T) {
 		resp, body = owner.post("/dashboard/developers/mode", url.Values{"csrf": {csrf}, "mode": {"production"}})
 		wantStatus(t, "bad mode", resp, body, http.StatusUnprocessableEntity, "mode must be sandbox or live")
 		resp, body = owner.post("/dashboard/developers/mode", url.Values{"csrf": {csrf}, "mode": {"live"}})
+		wantStatus(t, "to live before the KYB review", resp, body, http.StatusUnprocessableEntity, "going live needs entrypay&#39;s approval of your business (its review is pending)")
+		if m, _ := h.gw.Merchant(context.Background(), h.merchant.ID); m.ClientID != old {
+			t.Fatalf("switched to live without approval: %s", m.ClientID)
+		}
+		operator, err := h.gw.UserByEmail(context.Background(), h.user(t, nil, entrypay.RoleOperator))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.gw.SetKYB(context.Background(), operator, h.merchant.ID, entrypay.KYBApproved, ""); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = owner.post("/dashboard/developers/mode", url.Values{"csrf": {csrf}, "mode": {"live"}})
 		wantStatus(t, "to live", resp, body, http.StatusSeeOther)
 		m, _ := h.gw.Merchant(context.Background(), h.merchant.ID)
 		if m.Sandbox() || m.ClientID != strings.TrimPrefix(old, entrypay.SandboxPrefix) || m.NotifyURL != "https://shop.example/antom/notify" {
