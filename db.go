@@ -167,6 +167,11 @@ type Tx interface {
 	// InsertUser adds u; inserted is false when its email is taken.
 	InsertUser(ctx context.Context, u *User) (inserted bool, err error)
 	UpdateUser(ctx context.Context, u *User) error
+	// UsersOf lists the users of a merchant ("" for the operators), by email.
+	UsersOf(ctx context.Context, merchantID string) ([]*User, error)
+	// DeleteUser removes a user with its links and sessions; the audit log keeps its
+	// entries (they carry the email).
+	DeleteUser(ctx context.Context, id string) error
 	InsertUserLink(ctx context.Context, l *UserLink) error
 	// UserLink returns the link stored under the token's hash.
 	UserLink(ctx context.Context, tokenHash string, forUpdate bool) (*UserLink, error)

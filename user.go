@@ -117,6 +117,7 @@ const (
 	AuditRefundAsked = "refund_requested"
 	AuditCancelAsked = "cancel_requested"
 	AuditTOTPOn      = "totp_enabled"
+	AuditUserRemoved = "user_removed"
 	AuditTOTPOff     = "totp_disabled"
 )
 

@@ -417,6 +417,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		DashDevelopers: gw,
 		Console:        gw,
 		ConsoleOps:     gw,
+		Team:           gw,
 		AlipayPlus:     connections,
 		Registry:       registry,
 		RateLimit:      rate.Limit(o.clientRate),

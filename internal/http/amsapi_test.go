@@ -123,6 +123,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		DashDevelopers: h.gw,
 		Console:        h.gw,
 		ConsoleOps:     h.gw,
+		Team:           h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

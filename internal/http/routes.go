@@ -105,6 +105,10 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 
 		// Account: the signed-in user's own settings.
 		mux.Handle("GET /dashboard/account", s.signedIn(s.dashAccount))
+		mux.Handle("GET /dashboard/team", s.signedIn(s.dashTeam))
+		mux.Handle("POST /dashboard/team", s.signedIn(s.dashTeamInvite))
+		mux.Handle("POST /dashboard/team/{id}/reset", s.signedIn(s.dashTeamReset))
+		mux.Handle("POST /dashboard/team/{id}/remove", s.signedIn(s.dashTeamRemove))
 		mux.Handle("POST /dashboard/account/totp/new", s.signedIn(s.dashTOTPSetup))
 		mux.Handle("POST /dashboard/account/totp/enable", s.signedIn(s.dashTOTPEnable))
 		mux.Handle("POST /dashboard/account/totp/disable", s.signedIn(s.dashTOTPDisable))

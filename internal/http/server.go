@@ -81,6 +81,8 @@ type Config struct {
 	DashDevelopers DashDevelopers
 	Console        Console
 	ConsoleOps     ConsoleOps
+	// Team serves the owner's team page (the merchant's dashboard users).
+	Team Team
 	// AlipayPlus describes the gateway's connections to the wallet networks, which the
 	// console's wallets page shows.
 	AlipayPlus []AlipayConnection

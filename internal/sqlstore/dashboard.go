@@ -182,6 +182,25 @@ func (t *tx) User(ctx context.Context, q entrypay.UserQuery) (*entrypay.User, er
 	return u, nil
 }
 
+// UsersOf lists the users of a merchant, by email.
+func (t *tx) UsersOf(ctx context.Context, merchantID string) ([]*entrypay.User, error) {
+	us, err := queryAll(ctx, t, scanUser, selectUserSQL+" WHERE merchant_id = $1 ORDER BY email", merchantID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: users of merchant %s: %w", merchantID, err)
+	}
+	return us, nil
+}
+
+// DeleteUser removes a user, its links and its sessions.
+func (t *tx) DeleteUser(ctx context.Context, id string) error {
+	for _, q := range []string{"DELETE FROM sessions WHERE user_id = $1", "DELETE FROM user_links WHERE user_id = $1", "DELETE FROM users WHERE id = $1"} {
+		if _, err := t.exec(ctx, q, id); err != nil {
+			return fmt.Errorf("sqlstore: delete user %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
 // InsertUser adds u unless its id or email is taken.
 func (t *tx) InsertUser(ctx context.Context, u *entrypay.User) (bool, error) {
 	ok, err := t.insert(ctx, insertUserSQL, userArgs(u)...)

@@ -109,6 +109,48 @@ func testUsers(t *testing.T, e Engine) {
 		}
 		return nil
 	})
+
+	// A merchant's users, by email; the operators are the users of no merchant.
+	viewer := &entrypay.User{ID: id("usr_"), MerchantID: m.ID, Email: "a-viewer@noodle.example", Role: entrypay.RoleViewer, CreatedAt: at(8), UpdatedAt: at(8)}
+	again := &entrypay.Session{TokenHash: entrypay.HashToken("viewer"), UserID: viewer.ID, CSRFToken: "c", CreatedAt: at(8), LastSeenAt: at(8)}
+	h.write(func(tx entrypay.Tx) error {
+		if _, err := tx.InsertUser(h.ctx, viewer); err != nil {
+			return err
+		}
+		if err := tx.InsertUserLink(h.ctx, &entrypay.UserLink{TokenHash: entrypay.HashToken("v"), UserID: viewer.ID, Purpose: entrypay.LinkInvite, CreatedAt: at(8), ExpiresAt: at(9)}); err != nil {
+			return err
+		}
+		return tx.InsertSession(h.ctx, again)
+	})
+	emails := func(us []*entrypay.User) []string {
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Email)
+		}
+		return out
+	}
+	h.read(func(tx entrypay.Tx) error {
+		got, err := tx.UsersOf(h.ctx, m.ID)
+		same(t, []string{viewer.Email, owner.Email}, emails(got))
+		if err != nil {
+			return err
+		}
+		ops, err := tx.UsersOf(h.ctx, "")
+		same(t, []string{operator.Email}, emails(ops))
+		return err
+	})
+	h.write(func(tx entrypay.Tx) error { return tx.DeleteUser(h.ctx, viewer.ID) })
+	h.read(func(tx entrypay.Tx) error {
+		_, err := tx.User(h.ctx, entrypay.UserQuery{ID: viewer.ID})
+		isNotFound(t, "User after delete", err)
+		_, err = tx.Session(h.ctx, again.TokenHash)
+		isNotFound(t, "the deleted user's session", err)
+		_, err = tx.UserLink(h.ctx, entrypay.HashToken("v"), false)
+		isNotFound(t, "the deleted user's link", err)
+		got, err := tx.UsersOf(h.ctx, m.ID)
+		same(t, []string{owner.Email}, emails(got))
+		return err
+	})
 }
 
 // testAuditLog checks that entries come back newest first and filtered.
