@@ -332,6 +332,17 @@ func TestEndToEnd(t *testing.T) {
 				regexp.MustCompile(`(?m)^entrypay_store_transaction_seconds_count\{kind="write",outcome="ok"\} [1-9]`),
 				regexp.MustCompile(`(?m)^entrypay_jobs\{state="[a-z]+"\} [0-9]+$`),
 			})
+			// The sample Grafana dashboard asks only for metrics the server has.
+			grafana, err := os.ReadFile("../../docs/grafana/entrypay.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []*regexp.Regexp
+			for _, n := range regexp.MustCompile(`(?:entrypay|process|go)_[a-z_]+`).FindAllString(string(grafana), -1) {
+				n = strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_count")
+				names = append(names, regexp.MustCompile(`(?m)^`+n+`(_bucket|_count)?[{ ]`))
+			}
+			waitMetrics(t, s.url, names)
 		})
 	}
 }
