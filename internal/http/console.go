@@ -48,8 +48,6 @@ type AlipayConnection struct {
 	PeerKey  *rsa.PublicKey
 }
 
-const internalError = "Something went wrong; it has been logged."
-
 // fingerprint is the SHA-256 of a public key's DER (SubjectPublicKeyInfo), as the
 // developers page shows merchants' keys.
 func fingerprint(pub *rsa.PublicKey) string {

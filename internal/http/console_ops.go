@@ -50,8 +50,6 @@ type ConsoleOps interface {
 // processStart is when this process started serving, for the health page's uptime.
 var processStart = time.Now()
 
-const opsInternal = "Something went wrong; it has been logged."
-
 // opsFail renders err as the page it calls for: a missing thing is 404, a forbidden
 // action 403, anything else an internal error (logged).
 func (s *Server) opsFail(w http.ResponseWriter, r *http.Request, err error, missing string) {
@@ -61,7 +59,7 @@ func (s *Server) opsFail(w http.ResponseWriter, r *http.Request, err error, miss
 	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
 		s.dashError(w, r, http.StatusNotFound, missing, nil)
 	default:
-		s.dashError(w, r, http.StatusInternalServerError, opsInternal, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	}
 }
 

@@ -48,16 +48,6 @@ func withConnection(c *ephttp.Config) {
 	c.AlipayPlus = []ephttp.AlipayConnection{{Network: entrypay.NetworkSandbox, Endpoint: "https://sandbox.example/alipayplus", ClientID: "ACQ", PeerKey: &sandboxKey.PublicKey}}
 }
 
-// csrfOf signs b's session into a form: the CSRF token from a dashboard page it may see.
-func csrfOf(t *testing.T, b *browser, path string) string {
-	t.Helper()
-	resp, page := b.get(path)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", path, resp.StatusCode)
-	}
-	return hidden(t, page, "csrf")
-}
-
 // consoleAudit returns the actions of the console audited about subject, newest first.
 func consoleAudit(t *testing.T, h *harness, subject string) []string {
 	t.Helper()
@@ -118,7 +108,7 @@ func TestConsoleForbidden(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		owner := h.signedIn(t, h.merchant, entrypay.RoleOwner)
-		csrf := csrfOf(t, owner, "/dashboard/payments")
+		csrf := owner.csrfOf("/dashboard/payments")
 		for _, pg := range consolePages {
 			if resp, _ := owner.get(withMerchant(pg.path, h.merchant)); resp.StatusCode != http.StatusForbidden {
 				t.Errorf("owner GET %s: %d, want 403", pg.path, resp.StatusCode)
@@ -156,7 +146,7 @@ func TestConsoleBadInput(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		op := h.signedIn(t, nil, entrypay.RoleOperator)
-		csrf := csrfOf(t, op, "/dashboard/operator/")
+		csrf := op.csrfOf("/dashboard/operator/")
 		pem := string(antomsig.PublicKeyPEM(&merchantKey.PublicKey))
 		onboard := func(change func(url.Values)) url.Values {
 			v := url.Values{"name": {"Tea House"}, "mcc": {"5812"}, "region": {"HK"}, "settlement_currency": {"HKD"},
@@ -263,7 +253,7 @@ func TestConsoleOnboarding(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		op := h.signedIn(t, nil, entrypay.RoleOperator)
-		csrf := csrfOf(t, op, "/dashboard/operator/merchants/new")
+		csrf := op.csrfOf("/dashboard/operator/merchants/new")
 		m := onboard(t, h, op, csrf, "Tea House")
 		if m.Name != "Tea House" || m.MCC != "5814" || m.Region != "HK" || m.SettlementCurrency != "HKD" || !m.Sandbox() ||
 			m.TimeZone != "Asia/Hong_Kong" || m.KYBStatus != entrypay.KYBPending || m.Disabled {
@@ -299,7 +289,7 @@ func TestConsoleChanges(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		op := h.signedIn(t, nil, entrypay.RoleOperator)
-		csrf := csrfOf(t, op, "/dashboard/operator/")
+		csrf := op.csrfOf("/dashboard/operator/")
 		base := "/dashboard/operator/merchants/" + h.merchant.ID
 		for _, tc := range []struct {
 			form   string
@@ -378,7 +368,7 @@ func TestConsoleLimitsAndDisable(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		op := h.signedIn(t, nil, entrypay.RoleOperator)
-		csrf := csrfOf(t, op, "/dashboard/operator/")
+		csrf := op.csrfOf("/dashboard/operator/")
 		base := "/dashboard/operator/merchants/" + h.merchant.ID
 		post := func(form string, v url.Values) {
 			t.Helper()
@@ -450,7 +440,7 @@ func TestConsoleRates(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		op := h.signedIn(t, nil, entrypay.RoleOperator)
-		csrf := csrfOf(t, op, "/dashboard/operator/fx")
+		csrf := op.csrfOf("/dashboard/operator/fx")
 		for i, text := range []string{
 			"# morning\nbase,quote,price\nUSD,HKD,7.8123\nEUR,USD,1.0512\n",
 			"base,quote,price,as_of\r\nUSD,HKD,7.8200,2026-01-02\r\n",

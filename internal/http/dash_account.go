@@ -23,7 +23,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, ds dashSess
 	if ds.user.MerchantID != "" {
 		var err error
 		if m, err = s.cfg.Dashboard.Merchant(r.Context(), ds.user.MerchantID); err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 	}
@@ -56,7 +56,7 @@ func (s *Server) totpSetupPage(w http.ResponseWriter, r *http.Request, ds dashSe
 	if secret == "" {
 		var err error
 		if secret, uri, err = s.cfg.Dashboard.NewTOTPSecret(ds.user); err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 	} else {
@@ -67,7 +67,7 @@ func (s *Server) totpSetupPage(w http.ResponseWriter, r *http.Request, ds dashSe
 	}
 	code, err := qrimage.New(uri)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	p.Secret = secret
@@ -88,7 +88,7 @@ func (s *Server) dashTOTPEnable(w http.ResponseWriter, r *http.Request, ds dashS
 		}
 		s.totpSetupPage(w, r, ds, http.StatusUnprocessableEntity, secret, "Not turned on: "+entrypay.ErrorMessage(err)+".")
 	default:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	}
 }
 
@@ -102,6 +102,6 @@ func (s *Server) dashTOTPDisable(w http.ResponseWriter, r *http.Request, ds dash
 	case errors.Is(err, entrypay.ErrNotFound):
 		s.dashError(w, r, http.StatusNotFound, "There is no such user.", nil)
 	default:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	}
 }

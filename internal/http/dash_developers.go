@@ -93,8 +93,6 @@ type devNotificationPage struct {
 	Body      string
 }
 
-const devInternal = "Something went wrong; it has been logged."
-
 // devOwner refuses the request with a 403 page unless the user is the merchant's owner.
 func (s *Server) devOwner(w http.ResponseWriter, r *http.Request, ds dashSession) bool {
 	if ds.user.Role != entrypay.RoleOwner || ds.user.MerchantID == "" {
@@ -112,7 +110,7 @@ func (s *Server) devFailed(w http.ResponseWriter, r *http.Request, err error, wh
 	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
 		s.dashError(w, r, http.StatusNotFound, "There is no such "+what+".", nil)
 	default:
-		s.dashError(w, r, http.StatusInternalServerError, devInternal, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	}
 }
 
@@ -125,7 +123,7 @@ func invalid(err error) bool {
 func (s *Server) developersPage(w http.ResponseWriter, r *http.Request, ds dashSession, m *entrypay.Merchant, status int, p devPage) {
 	ks, err := s.cfg.DashDevelopers.MerchantKeys(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, devInternal, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	errMsg := p.Error
@@ -277,7 +275,7 @@ func (s *Server) devRevokeConfirm(w http.ResponseWriter, r *http.Request, ds das
 	v := keyVersion(r)
 	ks, err := s.cfg.DashDevelopers.MerchantKeys(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, devInternal, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	var k *entrypay.MerchantKey
@@ -444,7 +442,7 @@ func (s *Server) devNotifications(w http.ResponseWriter, r *http.Request, ds das
 	list, err := s.cfg.DashDevelopers.NotificationLog(r.Context(), entrypay.NotificationLogQuery{
 		MerchantID: m.ID, FailedOnly: p.FailedOnly, Offset: (page - 1) * dashPageSize, Limit: dashPageSize + 1})
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, devInternal, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	pageURL := func(n int) string {

@@ -52,7 +52,6 @@ type DashStores interface {
 }
 
 const (
-	storesFailed = "Something went wrong; it has been logged."
 	// maxUploadBytes caps the branding form with its logo: room for a logo over the
 	// limit, so that one is refused with a message naming the field (422), not cut off.
 	maxUploadBytes = 4*entrypay.MaxLogoBytes + 64<<10
@@ -121,7 +120,7 @@ func storesNotice(q url.Values) string {
 func (s *Server) renderStores(w http.ResponseWriter, r *http.Request, ds dashSession, m *entrypay.Merchant, status int, p storesPage) {
 	list, err := s.cfg.DashStores.MerchantStores(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	base := basePage(ds, m, "Stores and entry codes — "+m.Name)
@@ -164,7 +163,7 @@ func (s *Server) storesChangeFailed(w http.ResponseWriter, r *http.Request, err 
 	case code == entrypay.ENotFound:
 		s.dashError(w, r, http.StatusNotFound, notFound, nil)
 	case code == entrypay.EInternal:
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	default:
 		return sentenceOf(entrypay.ErrorMessage(err)), true
 	}
@@ -215,7 +214,7 @@ func (s *Server) dashCreateCode(w http.ResponseWriter, r *http.Request, ds dashS
 	storeID := r.PathValue("store")
 	list, err := s.cfg.DashStores.MerchantStores(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	i := slices.IndexFunc(list, func(sc entrypay.StoreCodes) bool { return sc.Store.ID == storeID })
@@ -277,12 +276,7 @@ func (s *Server) renderCodeConfirm(w http.ResponseWriter, r *http.Request, ds da
 		return
 	}
 	cp, err := s.cfg.DashStores.MerchantCodePage(r.Context(), m.ID, r.PathValue("code"))
-	switch {
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such entry code.", nil)
-		return
-	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+	if s.lookupFailed(w, r, err, "There is no such entry code.") {
 		return
 	}
 	p := codeConfirmPage{dashPage: basePage(ds, m, action.Title+" "+cp.Code.Value+" — "+m.Name),
@@ -354,12 +348,7 @@ func (s *Server) dashCodeDownload(w http.ResponseWriter, r *http.Request, ds das
 		return
 	}
 	cp, err := s.cfg.DashStores.MerchantCodePage(r.Context(), m.ID, r.PathValue("code"))
-	switch {
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such entry code.", nil)
-		return
-	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+	if s.lookupFailed(w, r, err, "There is no such entry code.") {
 		return
 	}
 	paper := "A6"
@@ -368,7 +357,7 @@ func (s *Server) dashCodeDownload(w http.ResponseWriter, r *http.Request, ds das
 	}
 	data, contentType, err := entrycode.Image(cp, s.cfg.PublicURL, format, "url", paper, 600)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	name := "entry-code-" + cp.Code.Value + extension(contentType)
@@ -580,7 +569,7 @@ func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) renderBranding(w http.ResponseWriter, r *http.Request, ds dashSession, m *entrypay.Merchant, status int, f *brandingForm, notice, errMsg string) {
 	saved, err := s.cfg.DashStores.Branding(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	p := brandingPage{dashPage: basePage(ds, m, "Customer page branding — "+m.Name), CanManage: ds.user.Role.CanManage(),
@@ -676,12 +665,12 @@ func (s *Server) dashBrandingPreview(w http.ResponseWriter, r *http.Request, ds 
 			logoURL = template.URL("data:" + b.LogoType + ";base64," + base64.StdEncoding.EncodeToString(logo))
 		}
 	} else if b, err = s.cfg.DashStores.Branding(r.Context(), m.ID); err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	list, err := s.cfg.DashStores.MerchantStores(r.Context(), m.ID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	store := &entrypay.Store{MerchantID: m.ID, Name: m.Name, Currency: m.SettlementCurrency}
@@ -742,7 +731,7 @@ func (s *Server) dashSettlement(w http.ResponseWriter, r *http.Request, ds dashS
 	}
 	batches, err := s.cfg.DashStores.Batches(r.Context(), m.ID, "")
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	p := settlementPage{dashPage: basePage(ds, m, "Settlement — "+m.Name)}
@@ -773,12 +762,7 @@ func (s *Server) dashBatchReport(w http.ResponseWriter, r *http.Request, ds dash
 		return
 	}
 	b, items, err := s.cfg.DashStores.MerchantBatchItems(r.Context(), m.ID, r.PathValue("batch"))
-	switch {
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such settlement batch.", nil)
-		return
-	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+	if s.lookupFailed(w, r, err, "There is no such settlement batch.") {
 		return
 	}
 	details, summary, err := statements.Settlement(m, b, items)
@@ -787,7 +771,7 @@ func (s *Server) dashBatchReport(w http.ResponseWriter, r *http.Request, ds dash
 		s.dashError(w, r, http.StatusConflict, "The batch is still open: its reports are made when its clearing day is closed.", nil)
 		return
 	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	f := details
@@ -811,7 +795,7 @@ func (s *Server) dashDayReport(w http.ResponseWriter, r *http.Request, ds dashSe
 	}
 	batches, err := s.cfg.DashStores.Batches(r.Context(), m.ID, date)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	if len(batches) == 0 {
@@ -824,12 +808,12 @@ func (s *Server) dashDayReport(w http.ResponseWriter, r *http.Request, ds dashSe
 	}
 	items, err := s.cfg.DashStores.DayItems(r.Context(), m.ID, date)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	f, err := statements.TransactionDetails(m, date, items, s.cfg.DashStores.ClearingOf())
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, storesFailed, err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	attachment(w, f.Name, "text/csv; charset=utf-8", f.Data)

@@ -197,6 +197,24 @@ func (s *Server) dashRender(w http.ResponseWriter, r *http.Request, status int, 
 	_, _ = w.Write([]byte(b.String()))
 }
 
+// internalError is what a dashboard page says of a failure it logged.
+const internalError = "Something went wrong; it has been logged."
+
+// lookupFailed renders the page of a failed lookup, and reports whether it did: the 404
+// page saying notFound for ENotFound (another merchant's id included), a logged 500 for
+// any other error.
+func (s *Server) lookupFailed(w http.ResponseWriter, r *http.Request, err error, notFound string) bool {
+	switch {
+	case err == nil:
+		return false
+	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
+		s.dashError(w, r, http.StatusNotFound, notFound, nil)
+	default:
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
+	}
+	return true
+}
+
 // dashError renders the error page; internal errors are logged and not shown.
 func (s *Server) dashError(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
 	if err != nil {
@@ -271,7 +289,7 @@ func (s *Server) signedIn(next func(w http.ResponseWriter, r *http.Request, ds d
 			return
 		}
 		if err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -297,7 +315,7 @@ func (s *Server) merchantOf(w http.ResponseWriter, r *http.Request, ds dashSessi
 	}
 	m, err := s.cfg.Dashboard.Merchant(r.Context(), ds.user.MerchantID)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return nil
 	}
 	return m
@@ -345,7 +363,7 @@ func (s *Server) dashLogin() http.Handler {
 				s.dashRender(w, r, http.StatusUnauthorized, "login", p)
 				return
 			case err != nil:
-				s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+				s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 				return
 			}
 			s.setCookie(w, sessionCookie, token, 0)
@@ -362,7 +380,7 @@ func (s *Server) dashLink() http.Handler {
 			s.dashError(w, r, http.StatusNotFound, "This link is not valid: it has expired or has already been used. Ask for a new one.", nil)
 			return
 		case err != nil:
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 		title := "Set your password"
@@ -389,7 +407,7 @@ func (s *Server) dashLink() http.Handler {
 				render(w, r, http.StatusUnprocessableEntity, csrf, entrypay.ErrorMessage(err)+".")
 				return
 			case err != nil:
-				s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+				s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 				return
 			}
 			s.setCookie(w, sessionCookie, token, 0)
@@ -400,7 +418,7 @@ func (s *Server) dashLink() http.Handler {
 func (s *Server) dashLogout(w http.ResponseWriter, r *http.Request, ds dashSession) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.cfg.Dashboard.Logout(r.Context(), c.Value); err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 	}
@@ -436,7 +454,7 @@ func (s *Server) dashHome(w http.ResponseWriter, r *http.Request, ds dashSession
 	loc := merchantLocation(m)
 	o, err := s.cfg.Dashboard.MerchantOverview(r.Context(), m.ID, loc, s.cfg.Now())
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	p := homePage{dashPage: basePage(ds, m, m.Name+" — Dashboard"), O: o, Zone: loc.String()}
@@ -450,7 +468,7 @@ func (s *Server) dashHome(w http.ResponseWriter, r *http.Request, ds dashSession
 	for _, cur := range slices.Sorted(maps.Keys(seen)) {
 		svg, err := dailyVolumeChart(cur, o.Days)
 		if err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 		c := dayChart{Currency: cur, SVG: svg}
@@ -508,7 +526,7 @@ func (s *Server) dashPayments(w http.ResponseWriter, r *http.Request, ds dashSes
 	}
 	list, err := s.cfg.Dashboard.MerchantPayments(r.Context(), f)
 	if err != nil {
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
 	pageURL := func(n int) string {
@@ -618,7 +636,7 @@ func (s *Server) dashPaymentsCSV(w http.ResponseWriter, r *http.Request, ds dash
 		f.Limit = batch
 		list, err := s.cfg.Dashboard.MerchantPayments(r.Context(), f)
 		if err != nil {
-			s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+			s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 			return
 		}
 		rows = append(rows, list...)
@@ -655,12 +673,7 @@ func csvCell(v string) string {
 // the same 404 as one that does not exist.
 func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request, ds dashSession, m *entrypay.Merchant, status int, notice, errMsg string) {
 	d, err := s.cfg.Dashboard.MerchantPayment(r.Context(), m.ID, r.PathValue("id"))
-	switch {
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such payment.", nil)
-		return
-	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+	if s.lookupFailed(w, r, err, "There is no such payment.") {
 		return
 	}
 	p := dashPage{Title: "Payment " + d.Payment.ID + " — " + m.Name, User: ds.user, Merchant: m, CSRF: ds.session.CSRFToken,
@@ -715,12 +728,7 @@ func (s *Server) dashRefund(w http.ResponseWriter, r *http.Request, ds dashSessi
 	}
 	id := r.PathValue("id")
 	d, err := s.cfg.Dashboard.MerchantPayment(r.Context(), m.ID, id)
-	switch {
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such payment.", nil)
-		return
-	case err != nil:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+	if s.lookupFailed(w, r, err, "There is no such payment.") {
 		return
 	}
 	nonce := r.PostFormValue("nonce")
@@ -747,7 +755,7 @@ func (s *Server) dashRefund(w http.ResponseWriter, r *http.Request, ds dashSessi
 	case errors.Is(err, entrypay.ErrForbidden):
 		s.dashError(w, r, http.StatusForbidden, "Your role does not allow refunds.", nil)
 	case code == entrypay.EInternal:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	default:
 		s.paymentPage(w, r, ds, m, http.StatusUnprocessableEntity, "", "Refund not made: "+entrypay.ErrorMessage(err))
 	}
@@ -780,7 +788,7 @@ func (s *Server) dashCancel(w http.ResponseWriter, r *http.Request, ds dashSessi
 	case errors.Is(err, entrypay.ErrForbidden):
 		s.dashError(w, r, http.StatusForbidden, "Your role does not allow cancelling payments.", nil)
 	case code == entrypay.EInternal:
-		s.dashError(w, r, http.StatusInternalServerError, "Something went wrong; it has been logged.", err)
+		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	default:
 		// Includes a wallet side that did not answer: the page says so; resending is safe.
 		s.paymentPage(w, r, ds, m, http.StatusUnprocessableEntity, "", "Not cancelled: "+entrypay.ErrorMessage(err))

@@ -1,11 +1,13 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -77,6 +79,49 @@ func hidden(t *testing.T, page, name string) string {
 	}
 	t.Fatalf("no hidden %s field in page:\n%s", name, page)
 	return ""
+}
+
+// csrfOf returns the CSRF token of the page at path, which b must be allowed to see.
+func (b *browser) csrfOf(path string) string {
+	b.t.Helper()
+	resp, page := b.get(path)
+	if resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	return hidden(b.t, page, "csrf")
+}
+
+// postFiles posts fields and files (name → content) as multipart/form-data.
+func (b *browser) postFiles(path string, fields map[string]string, files map[string][]byte) (*http.Response, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for k, data := range files {
+		if data == nil {
+			continue
+		}
+		fw, err := mw.CreateFormFile(k, k+".png")
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		_, _ = fw.Write(data)
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest("POST", b.base+path, &body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
 }
 
 // login signs b in through the form and returns the answer.

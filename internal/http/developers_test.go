@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,8 +11,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -26,41 +23,6 @@ import (
 	"github.com/entrypay/entrypay/internal/antomsig"
 	"github.com/entrypay/entrypay/internal/sandbox"
 )
-
-// postMultipart posts fields and, when file is not nil, a "file" part, as the key
-// upload form does.
-func (b *browser) postMultipart(path string, fields map[string]string, file []byte) (*http.Response, string) {
-	b.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	if file != nil {
-		fw, _ := mw.CreateFormFile("file", "key.pem")
-		_, _ = fw.Write(file)
-	}
-	_ = mw.Close()
-	req, err := http.NewRequest("POST", b.base+path, &buf)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, string(data)
-}
-
-// csrfOf returns the CSRF token of the developers page.
-func (b *browser) csrfOf(path string) string {
-	b.t.Helper()
-	_, page := b.get(path)
-	return hidden(b.t, page, "csrf")
-}
 
 // callAs sends an inquiry signed with key as version to the merchant API and returns the
 // result. Answers to requests that do not verify are not signed, so the answer's
@@ -141,7 +103,7 @@ func TestDevelopersKeys(t *testing.T) {
 			{"private key", string(antomsig.PrivateKeyPEM(small)), nil, "this is a PRIVATE key"},
 			{"both", string(antomsig.PublicKeyPEM(&strangerKey.PublicKey)), antomsig.PublicKeyPEM(&strangerKey.PublicKey), "paste the key or choose a file, not both"},
 		} {
-			resp, body := owner.postMultipart("/dashboard/developers/keys", map[string]string{"csrf": csrf, "pem": tc.pem}, tc.file)
+			resp, body := owner.postFiles("/dashboard/developers/keys", map[string]string{"csrf": csrf, "pem": tc.pem}, map[string][]byte{"file": tc.file})
 			wantStatus(t, tc.name, resp, body, http.StatusUnprocessableEntity, "Key not added: ", tc.want)
 		}
 		if ks := h.keys(t, h.merchant); len(ks) != 1 {
@@ -149,7 +111,7 @@ func TestDevelopersKeys(t *testing.T) {
 		}
 
 		// A new key as a file becomes version 2; both versions verify (overlap).
-		resp, body := owner.postMultipart("/dashboard/developers/keys", map[string]string{"csrf": csrf}, antomsig.PublicKeyPEM(&strangerKey.PublicKey))
+		resp, body := owner.postFiles("/dashboard/developers/keys", map[string]string{"csrf": csrf}, map[string][]byte{"file": antomsig.PublicKeyPEM(&strangerKey.PublicKey)})
 		wantStatus(t, "upload", resp, body, http.StatusSeeOther)
 		resp, page = owner.get(resp.Header.Get("Location"))
 		wantStatus(t, "after upload", resp, page, http.StatusOK, "The new key version is active", `id="key-2"`, fingerprint(&strangerKey.PublicKey))
@@ -163,7 +125,7 @@ func TestDevelopersKeys(t *testing.T) {
 			t.Errorf("key 1 claiming version 2: %+v", res)
 		}
 		// And a pasted key (base64 DER in the box) is version 3.
-		resp, body = owner.postMultipart("/dashboard/developers/keys", map[string]string{"csrf": csrf, "pem": antomsig.EncodePublicKey(&merchantKey.PublicKey)}, nil)
+		resp, body = owner.postFiles("/dashboard/developers/keys", map[string]string{"csrf": csrf, "pem": antomsig.EncodePublicKey(&merchantKey.PublicKey)}, nil)
 		wantStatus(t, "paste", resp, body, http.StatusSeeOther)
 
 		// Revoking asks first, then version 1 is refused like an unknown version while 2 works.
@@ -475,7 +437,7 @@ func TestDevelopersRoles(t *testing.T) {
 			if csrf != "" {
 				fields["csrf"] = csrf
 			}
-			if resp, _ := b.b.postMultipart("/dashboard/developers/keys", fields, nil); resp.StatusCode != b.status {
+			if resp, _ := b.b.postFiles("/dashboard/developers/keys", fields, nil); resp.StatusCode != b.status {
 				t.Errorf("%s key upload: %d, want %d", b.name, resp.StatusCode, b.status)
 			}
 		}

@@ -8,9 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,48 +20,11 @@ import (
 	"github.com/entrypay/entrypay/ams"
 )
 
-// postFiles posts fields and files (name → content) as multipart/form-data.
-func (b *browser) postFiles(path string, fields map[string]string, files map[string][]byte) (*http.Response, string) {
-	b.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	for k, data := range files {
-		fw, err := mw.CreateFormFile(k, k+".png")
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		_, _ = fw.Write(data)
-	}
-	_ = mw.Close()
-	req, err := http.NewRequest("POST", b.base+path, &body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, string(data)
-}
-
 // getBytes fetches path and returns the answer and the raw body.
 func (b *browser) getBytes(path string) (*http.Response, []byte) {
 	b.t.Helper()
 	resp, body := b.get(path)
 	return resp, []byte(body)
-}
-
-// formToken is the CSRF token of b's session, from the stores page's forms.
-func (b *browser) formToken() string {
-	b.t.Helper()
-	_, page := b.get("/dashboard/stores")
-	return hidden(b.t, page, "csrf")
 }
 
 // pngOf is a real PNG of w×h pixels; noise makes it big (it does not compress).
@@ -277,7 +238,7 @@ func TestDashboardStores(t *testing.T) {
 		resp, page = viewer.get("/dashboard/codes/" + fresh + "/disable")
 		wantPage(t, "viewer's confirmation page", resp, page, 403)
 		refunder := h.signedIn(t, h.merchant, entrypay.RoleRefunder)
-		resp, page = refunder.post("/dashboard/stores", url.Values{"csrf": {refunder.formToken()}, "name": {"Refunder's"}})
+		resp, page = refunder.post("/dashboard/stores", url.Values{"csrf": {refunder.csrfOf("/dashboard/stores")}, "name": {"Refunder's"}})
 		wantPage(t, "refunder POST", resp, page, 403)
 		wantList(t, "audit after viewer", h.auditActions(t, h.merchant), wantAudit)
 		if list := h.storeList(t, h.merchant); len(list) != 1 || len(list[0].Codes) != 2 || list[0].Codes[1].Status != entrypay.CodeActive {
@@ -286,7 +247,7 @@ func TestDashboardStores(t *testing.T) {
 
 		// Another merchant's owner: every route with these ids is the 404 page.
 		other := h.signedIn(t, h.live, entrypay.RoleOwner)
-		ocsrf := other.formToken()
+		ocsrf := other.csrfOf("/dashboard/stores")
 		for _, path := range []string{"/dashboard/codes/" + fresh + "/disable", "/dashboard/codes/" + fresh + "/replace", "/dashboard/codes/" + code + "/enable",
 			"/dashboard/codes/" + fresh + "/download/png", "/dashboard/codes/" + fresh + "/download/svg", "/dashboard/codes/" + fresh + "/download/poster"} {
 			resp, page := other.get(path)
@@ -472,7 +433,7 @@ func TestDashboardBranding(t *testing.T) {
 		}
 		// Another merchant's owner edits only its own branding.
 		other := h.signedIn(t, h.live, entrypay.RoleOwner)
-		resp, page = other.postFiles("/dashboard/branding", map[string]string{"csrf": other.formToken(), "color": "#123456"}, nil)
+		resp, page = other.postFiles("/dashboard/branding", map[string]string{"csrf": other.csrfOf("/dashboard/stores"), "color": "#123456"}, nil)
 		wantPage(t, "other merchant's save", resp, page, 303)
 		if b, _ := h.gw.Branding(ctx, h.merchant.ID); b.Color != "#d9480f" {
 			t.Fatalf("another merchant changed this one's branding: %+v", b)
