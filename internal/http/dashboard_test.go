@@ -422,7 +422,9 @@ func TestDashboardRefund(t *testing.T) {
 			t.Fatalf("refunds %+v, want one of 2.50 HKD", rs)
 		}
 		resp, page = owner.get(resp.Header.Get("Location"))
-		for _, want := range []string{"Refund " + rs[0].ID + " requested.", rs[0].ID, "2.50 HKD", "SUCCESS"} {
+		for _, want := range []string{"Refund " + rs[0].ID + " requested.", rs[0].ID, "2.50 HKD", "SUCCESS",
+			// The notification sent, and the merchant's answer to it.
+			"The message sent", "&#34;paymentRequestId&#34;:&#34;order-1&#34;", "<td><code>{&#34;result&#34;:"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("detail page after the refund lacks %q", want)
 			}
