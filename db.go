@@ -186,6 +186,10 @@ type Tx interface {
 	// AuditEntries lists entries matching q, newest first.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 
+	// Partners: Agent-Tokens, key labels.
+
+	// Merchant registration.
+
 	// Operator console: risk and operations.
 
 	// InsertDiscrepancy stores a discrepancy a reconciliation run found.

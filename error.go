@@ -35,6 +35,12 @@ const (
 	EProcessFail          ErrorCode = "PROCESS_FAIL"
 	// EMerchantStatus refuses the calls and payments of a merchant the operator disabled.
 	EMerchantStatus ErrorCode = "INVALID_MERCHANT_STATUS"
+	// EAccessDenied refuses a partner's call for a merchant it does not serve, outside
+	// its Agent-Token's scopes, or with a token revoked or expired.
+	EAccessDenied ErrorCode = "ACCESS_DENIED"
+	// EMerchantNotRegistered refuses calls for a merchant whose registration is not
+	// approved.
+	EMerchantNotRegistered ErrorCode = "MERCHANT_NOT_REGISTERED"
 	// EAmountLimit refuses a payment over one of the merchant's limits.
 	EAmountLimit ErrorCode = "PAYMENT_AMOUNT_EXCEED_LIMIT"
 	// EReportNotReady answers a report of a clearing day or batch not yet closed.

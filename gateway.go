@@ -179,6 +179,10 @@ func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *Aud
 		CreatedAt:          now,
 		KYBStatus:          KYBPending,
 		TimeZone:           firstNonEmpty(in.TimeZone, "UTC"),
+		Kind:               KindMerchant,
+	}
+	if in.Kind == KindPartner {
+		m.Kind = KindPartner
 	}
 	if in.Sandbox {
 		m.ClientID = SandboxPrefix + RandomCode(16)

@@ -41,7 +41,36 @@ type Merchant struct {
 	// either is refused with PAYMENT_AMOUNT_EXCEED_LIMIT.
 	MaxPayment int64
 	MaxDaily   int64
+	// Kind is KindMerchant, or KindPartner for an ISV: a client that signs API calls and
+	// acts for the merchants that authorized it (Agent-Token), never for itself.
+	Kind MerchantKind
 }
+
+// MerchantKind tells a merchant from a partner (ISV) account.
+type MerchantKind string
+
+// Kinds of account.
+const (
+	KindMerchant MerchantKind = "merchant"
+	KindPartner  MerchantKind = "partner"
+)
+
+// IsPartner reports whether m is a partner (ISV) account.
+func (m *Merchant) IsPartner() bool { return m.Kind == KindPartner }
+
+// Scope is what a partner may do for a merchant that authorized it.
+type Scope string
+
+// Scopes of an Agent-Token.
+const (
+	ScopePayments Scope = "payments" // pay, inquiryPayment, cancel
+	ScopeRefunds  Scope = "refunds"  // refund, inquiryRefund
+	ScopeReports  Scope = "reports"  // settlement and transaction reports
+	ScopeCodes    Scope = "codes"    // entry codes and branding
+)
+
+// AllScopes lists every scope, in order.
+var AllScopes = []Scope{ScopePayments, ScopeRefunds, ScopeReports, ScopeCodes}
 
 // KYBStatus is the outcome of a merchant's know-your-business review.
 type KYBStatus string
@@ -133,6 +162,8 @@ type NewMerchant struct {
 	TimeZone string
 	// PublicKey is the merchant's RSA public key (PEM or base64 DER), checked by the caller.
 	PublicKey string
+	// Kind is KindMerchant ("" too) or KindPartner.
+	Kind MerchantKind
 }
 
 // NewStore is what an operator gives to create a store.

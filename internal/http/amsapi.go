@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,24 @@ import (
 
 // amsCall is one authenticated merchant API request.
 type amsCall struct {
-	api      string
+	api string
+	// merchant is whom the call acts for: the signing client, or the merchant whose
+	// Agent-Token a partner's call carries.
 	merchant *entrypay.Merchant
-	body     []byte
+	// partner is the signing partner (ISV) when the call is one's; scopes are what its
+	// Agent-Token allows (nil without a token).
+	partner *entrypay.Merchant
+	scopes  []entrypay.Scope
+	body    []byte
+}
+
+// need refuses a partner's call outside its token's scopes (ACCESS_DENIED); a merchant's
+// own calls may do everything.
+func (c amsCall) need(scope entrypay.Scope) error {
+	if c.partner == nil || slices.Contains(c.scopes, scope) {
+		return nil
+	}
+	return entrypay.Errorf(entrypay.EAccessDenied, "the Agent-Token of partner %s does not allow %s for merchant %s", c.partner.ClientID, scope, c.merchant.ID)
 }
 
 // amsAPIs maps each API name to its handler. An API answers a response body (any value
@@ -38,6 +54,10 @@ func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any,
 		apis["reports/settlementItems"] = s.amsSettlementItems
 		apis["reports/settlementSummary"] = s.amsSettlementSummary
 	}
+	// Merchant registration (partners).
+
+	// Entry codes and branding (merchants, and partners for them).
+
 	return apis
 }
 

@@ -84,6 +84,10 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /dashboard/payments/{id}/refund", s.signedIn(s.dashRefund))
 		mux.Handle("POST /dashboard/payments/{id}/cancel", s.signedIn(s.dashCancel))
 
+		// Partners: a merchant's authorizations, the operator's partners.
+
+		// Registrations under review (operator).
+
 		// The operator console: risk and operations.
 		mux.Handle("GET /dashboard/operator/risk", s.operatorOnly(s.opsRisk))
 		mux.Handle("POST /dashboard/operator/risk", s.operatorOnly(s.opsRuleSetCreate))

@@ -8,16 +8,16 @@ import (
 )
 
 var merchantCols = []string{"id", "client_id", "name", "mcc", "region", "settlement_currency", "notify_url", "created_at",
-	"kyb_status", "kyb_note", "disabled", "time_zone", "max_payment", "max_daily"}
+	"kyb_status", "kyb_note", "disabled", "time_zone", "max_payment", "max_daily", "kind"}
 
 func merchantArgs(m *entrypay.Merchant) []any {
 	return []any{m.ID, m.ClientID, m.Name, m.MCC, m.Region, m.SettlementCurrency, m.NotifyURL, micros(m.CreatedAt),
-		string(m.KYBStatus), m.KYBNote, m.Disabled, m.TimeZone, m.MaxPayment, m.MaxDaily}
+		string(m.KYBStatus), m.KYBNote, m.Disabled, m.TimeZone, m.MaxPayment, m.MaxDaily, string(m.Kind)}
 }
 
 func merchantDest(m *entrypay.Merchant) []any {
 	return []any{&m.ID, &m.ClientID, &m.Name, &m.MCC, &m.Region, &m.SettlementCurrency, &m.NotifyURL, timeCol{&m.CreatedAt},
-		(*string)(&m.KYBStatus), &m.KYBNote, &m.Disabled, &m.TimeZone, &m.MaxPayment, &m.MaxDaily}
+		(*string)(&m.KYBStatus), &m.KYBNote, &m.Disabled, &m.TimeZone, &m.MaxPayment, &m.MaxDaily, (*string)(&m.Kind)}
 }
 
 var (

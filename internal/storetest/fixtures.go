@@ -41,6 +41,7 @@ func newMerchant(opts ...func(*entrypay.Merchant)) *entrypay.Merchant {
 		Region:             "HK",
 		SettlementCurrency: "HKD",
 		CreatedAt:          at(0),
+		Kind:               entrypay.KindMerchant,
 	}
 	for _, o := range opts {
 		o(m)
@@ -54,6 +55,7 @@ func fullMerchant(m *entrypay.Merchant) {
 	m.KYBStatus, m.KYBNote = entrypay.KYBRejected, "registry extract does not match the name"
 	m.Disabled, m.TimeZone = true, "Asia/Hong_Kong"
 	m.MaxPayment, m.MaxDaily = math.MaxInt64-1, math.MaxInt64
+	m.Kind = entrypay.KindPartner
 }
 
 func newMerchantKey(clientID string, version int) *entrypay.MerchantKey {
