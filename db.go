@@ -187,6 +187,13 @@ type Tx interface {
 	AuditEntries(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 
 	// Partners: Agent-Tokens, key labels.
+	InsertAgentToken(ctx context.Context, t *AgentToken) error
+	// AgentToken returns the token with this value (ErrNotFound when none).
+	AgentToken(ctx context.Context, token string) (*AgentToken, error)
+	UpdateAgentToken(ctx context.Context, t *AgentToken) error
+	// AgentTokens lists the tokens given by a merchant (merchantID) or to a partner
+	// (partnerID), newest first; one of the two is required.
+	AgentTokens(ctx context.Context, merchantID, partnerID string) ([]*AgentToken, error)
 
 	// Merchant registration.
 

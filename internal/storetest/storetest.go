@@ -133,6 +133,7 @@ func Run(t *testing.T, e Engine) {
 		{"Users", testUsers},
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
+		{"AgentTokens", testAgentTokens},
 		{"MerchantKeys", testMerchantKeys},
 		{"NotificationLog", testNotificationLog},
 		{"MerchantScoped", testMerchantScoped},
