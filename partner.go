@@ -60,7 +60,7 @@ func (t *AgentToken) Allows(s Scope) bool { return slices.Contains(t.Scopes, s) 
 // every scope.
 func ParseScopes(s string) ([]Scope, error) {
 	if strings.TrimSpace(s) == "all" {
-		return slices.Clone(AllScopes), nil
+		s = FormatScopes(AllScopes)
 	}
 	var out []Scope
 	for _, part := range strings.Split(s, ",") {
