@@ -80,6 +80,18 @@ type Client struct {
 	maxAttempts int
 	backoff     func(int) time.Duration
 	sandbox     bool
+	// agentToken, when set, goes into every request's Agent-Token header: a partner's
+	// (ISV's) client acting for the merchant that gave it the token.
+	agentToken string
+}
+
+// ForMerchant returns a Client that acts for the merchant whose Agent-Token this is: a
+// partner (ISV) signs with its own client id and key, and the token says for whom. The
+// receiver is unchanged, so one partner Client serves many merchants.
+func (c *Client) ForMerchant(agentToken string) *Client {
+	cc := *c
+	cc.agentToken = agentToken
+	return &cc
 }
 
 // NewClient checks cfg and returns a Client.
@@ -319,6 +331,11 @@ func (c *Client) post(ctx context.Context, path string, body []byte) (data []byt
 	req.Header.Set("Client-Id", c.clientID)
 	req.Header.Set("Request-Time", ts)
 	req.Header.Set("Signature", sig)
+	if c.agentToken != "" {
+		// Not part of the signed content (Antom's rule): the signature covers the body,
+		// and the token only means something with the partner's signature.
+		req.Header.Set("Agent-Token", c.agentToken)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrNoAnswer, err)

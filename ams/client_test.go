@@ -65,6 +65,7 @@ type call struct {
 	Path        string
 	Body        []byte
 	RequestTime string
+	AgentToken  string
 }
 
 // fakeGateway is entrypay's merchant API as a client sees it: it checks every request's
@@ -108,7 +109,7 @@ func (g *fakeGateway) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Lock()
 	n := len(g.calls)
-	g.calls = append(g.calls, call{Path: r.URL.Path, Body: body, RequestTime: rt})
+	g.calls = append(g.calls, call{Path: r.URL.Path, Body: body, RequestTime: rt, AgentToken: r.Header.Get("Agent-Token")})
 	g.mu.Unlock()
 	rep := g.replies[min(n, len(g.replies)-1)]
 
@@ -268,6 +269,24 @@ func TestBaseURLPathIsSigned(t *testing.T) {
 	}
 	if got, want := g.Calls()[0].Path, "/gateway"+ams.PathInquiryPayment; got != want {
 		t.Errorf("path %s, want %s", got, want)
+	}
+}
+
+// TestForMerchant: a partner's Client sends the merchant's Agent-Token with its own
+// signature; the Client it came from sends none.
+func TestForMerchant(t *testing.T) {
+	g := newFakeGateway(t)
+	partner := newClient(t, g, liveClient)
+	const token = "tok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+	if _, err := partner.ForMerchant(token).InquiryPayment(t.Context(), "pay_1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := partner.InquiryPayment(t.Context(), "pay_2", ""); err != nil {
+		t.Fatal(err)
+	}
+	calls := g.Calls()
+	if calls[0].AgentToken != token || calls[1].AgentToken != "" {
+		t.Errorf("Agent-Token headers %q and %q, want the token then none", calls[0].AgentToken, calls[1].AgentToken)
 	}
 }
 
