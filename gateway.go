@@ -162,6 +162,11 @@ func (g *Gateway) CreateMerchant(ctx context.Context, in NewMerchant) (*Merchant
 // createMerchant is CreateMerchant that also writes audit, when given, in the
 // merchant's transaction (its subject and merchant set to the new merchant).
 func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *AuditEntry) (*Merchant, error) {
+	if in.Kind == KindPartner {
+		// A partner takes no payments: it needs no category or settlement currency.
+		in.MCC = firstNonEmpty(in.MCC, PartnerMCC)
+		in.SettlementCurrency = firstNonEmpty(in.SettlementCurrency, PartnerSettlementCurrency)
+	}
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -213,11 +218,15 @@ func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *Aud
 	return m, nil
 }
 
-// AddMerchantKey registers a new version of a merchant's public key; the previous
-// versions stay valid until removed, so the merchant can rotate without downtime.
-func (g *Gateway) AddMerchantKey(ctx context.Context, clientID, publicKey string) (*MerchantKey, error) {
+// AddMerchantKey registers a new version of a merchant's public key, labelled (e.g. with
+// the system integrator that holds it); the previous versions stay valid until removed,
+// so the merchant can rotate without downtime.
+func (g *Gateway) AddMerchantKey(ctx context.Context, clientID, publicKey, label string) (*MerchantKey, error) {
 	if publicKey == "" {
 		return nil, Errorf(EInvalid, "public key is required")
+	}
+	if err := checkKeyLabel(label); err != nil {
+		return nil, err
 	}
 	var k *MerchantKey
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
@@ -228,7 +237,7 @@ func (g *Gateway) AddMerchantKey(ctx context.Context, clientID, publicKey string
 		if err != nil {
 			return err
 		}
-		k = &MerchantKey{ClientID: clientID, KeyVersion: latest.KeyVersion + 1, PublicKey: publicKey, CreatedAt: g.now()}
+		k = &MerchantKey{ClientID: clientID, KeyVersion: latest.KeyVersion + 1, PublicKey: publicKey, CreatedAt: g.now(), Label: label}
 		return tx.InsertMerchantKey(ctx, k)
 	})
 	return k, err

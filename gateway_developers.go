@@ -218,8 +218,11 @@ func (g *Gateway) MerchantKeys(ctx context.Context, merchantID string) ([]*Merch
 // UploadMerchantKey adds a public key (PEM or base64 DER, RSA of at least 2048 bits) as
 // the next key version of the owner's merchant. The earlier versions stay valid until
 // revoked, so the merchant can rotate with overlap.
-func (g *Gateway) UploadMerchantKey(ctx context.Context, u *User, publicKey string) (*MerchantKey, error) {
+func (g *Gateway) UploadMerchantKey(ctx context.Context, u *User, publicKey, label string) (*MerchantKey, error) {
 	if err := ownerOf(u); err != nil {
+		return nil, err
+	}
+	if err := checkKeyLabel(label); err != nil {
 		return nil, err
 	}
 	der, err := ParseMerchantPublicKey(publicKey)
@@ -237,7 +240,7 @@ func (g *Gateway) UploadMerchantKey(ctx context.Context, u *User, publicKey stri
 		if err != nil {
 			return err
 		}
-		k = &MerchantKey{ClientID: m.ClientID, KeyVersion: 1, PublicKey: der, CreatedAt: now}
+		k = &MerchantKey{ClientID: m.ClientID, KeyVersion: 1, PublicKey: der, CreatedAt: now, Label: label}
 		if n := len(ks); n > 0 {
 			k.KeyVersion = ks[n-1].KeyVersion + 1
 		}
@@ -245,7 +248,7 @@ func (g *Gateway) UploadMerchantKey(ctx context.Context, u *User, publicKey stri
 			return err
 		}
 		return tx.InsertAuditEntry(ctx, auditBy(u, now, AuditKeyUploaded, m.ID,
-			fmt.Sprintf("key version %d, SHA-256 %s", k.KeyVersion, KeyFingerprint(der))))
+			fmt.Sprintf("key version %d, label %q, SHA-256 %s", k.KeyVersion, label, KeyFingerprint(der))))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upload key: %w", err)

@@ -122,6 +122,9 @@ type MerchantKey struct {
 	// RevokedAt is when the merchant revoked this version; zero while it is active. The
 	// API refuses signatures made with a revoked version.
 	RevokedAt time.Time
+	// Label says whose key this is (e.g. the system integrator that holds it); the
+	// audit of partner calls and the API's log lines name it.
+	Label string
 }
 
 // Active reports whether k may still verify the merchant's requests.

@@ -66,6 +66,8 @@ type merchantJSON struct {
 	KeyVersion         int    `json:"keyVersion"`
 	GatewayPublicKey   string `json:"gatewayPublicKey"`
 	CreatedAt          string `json:"createdAt"`
+	// Partner is true for a partner (ISV) account.
+	Partner bool `json:"partner,omitempty"`
 }
 
 func runMerchant(ctx context.Context, args []string, getenv env, _ io.Reader, stdout, stderr io.Writer) error {
@@ -99,12 +101,16 @@ func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stde
 	fs.StringVar(&in.SettlementCurrency, "settlement-currency", "", "ISO 4217 settlement currency (required)")
 	fs.StringVar(&in.NotifyURL, "notify-url", "", "default notification URL")
 	fs.BoolVar(&in.Sandbox, "sandbox", false, "create a sandbox merchant (client id SANDBOX_…)")
+	partner := fs.Bool("partner", false, "create a partner (ISV) account instead: it acts for merchants that authorize it (--mcc and --settlement-currency then optional)")
 	keyFile := fs.String("public-key", "", "file with the merchant's RSA public key, PEM or base64 DER")
 	genKey := fs.String("generate-key", "", "instead of --public-key, create a key pair and write the private key (PEM) to this file")
 	gwKeyFile := fs.String("gateway-key", envOr(getenv, "ENTRYPAY_GATEWAY_KEY", ""), "gateway private key file, if the server uses one")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *partner {
+		in.Kind = entrypay.KindPartner
 	}
 	switch {
 	case *keyFile != "" && *genKey != "":
@@ -140,8 +146,13 @@ func merchantCreate(ctx context.Context, args []string, getenv env, stdout, stde
 			MerchantID: m.ID, ClientID: m.ClientID, Name: m.Name, MCC: m.MCC, Region: m.Region,
 			SettlementCurrency: m.SettlementCurrency, NotifyURL: m.NotifyURL, Sandbox: m.Sandbox(), KeyVersion: 1,
 			GatewayPublicKey: antomsig.EncodePublicKey(&gwKey.PublicKey), CreatedAt: m.CreatedAt.Format(time.RFC3339),
+			Partner: m.IsPartner(),
 		}
-		text := fmt.Sprintf("merchant %s created\nclient id: %s\ngateway public key (verify entrypay's signatures with it):\n%s\n", m.ID, m.ClientID, out.GatewayPublicKey)
+		kind := "merchant"
+		if m.IsPartner() {
+			kind = "partner"
+		}
+		text := fmt.Sprintf(kind+" %s created\nclient id: %s\ngateway public key (verify entrypay's signatures with it):\n%s\n", m.ID, m.ClientID, out.GatewayPublicKey)
 		return printResult(stdout, *asJSON, out, text)
 	})
 }
@@ -151,6 +162,7 @@ func merchantAddKey(ctx context.Context, args []string, getenv env, stdout, stde
 	dsn := dbFlag(fs, getenv)
 	clientID := fs.String("client-id", "", "the merchant's client id (required)")
 	keyFile := fs.String("public-key", "", "file with the new RSA public key (required)")
+	label := fs.String("label", "", "whose key it is, e.g. the system integrator that holds it (at most 64 characters)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -163,11 +175,11 @@ func merchantAddKey(ctx context.Context, args []string, getenv env, stdout, stde
 		return err
 	}
 	return withGateway(ctx, *dsn, func(gw *entrypay.Gateway) error {
-		k, err := gw.AddMerchantKey(ctx, *clientID, pub)
+		k, err := gw.AddMerchantKey(ctx, *clientID, pub, *label)
 		if err != nil {
 			return err
 		}
-		out := map[string]any{"clientId": k.ClientID, "keyVersion": k.KeyVersion}
+		out := map[string]any{"clientId": k.ClientID, "keyVersion": k.KeyVersion, "label": k.Label}
 		return printResult(stdout, *asJSON, out, fmt.Sprintf("client %s: key version %d added\n", k.ClientID, k.KeyVersion))
 	})
 }

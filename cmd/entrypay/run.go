@@ -26,6 +26,7 @@ func commands() []command {
 		{"sandbox", "run only the sandbox wallet side (Alipay+ and its wallets)", runSandbox},
 		{"merchant", "merchant create | add-key | update | brand | pricing | sftp", runMerchant},
 		{"store", "store create", runStore},
+		{"partner", "partner authorize: issue a merchant's Agent-Token to a partner (ISV)", runPartner},
 		{"user", "user create | reset: dashboard users and their one-time links", runUser},
 		{"code", "code create | list | disable | enable | replace | image: entry codes and their QR images", runCode},
 		{"keys", "keys gateway-public | sftp-generate: the gateway's public key for merchants; entrypay's SSH key for report uploads", runKeys},

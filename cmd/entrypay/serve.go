@@ -416,6 +416,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		DashStores:     gw,
 		DashDevelopers: gw,
 		Console:        gw,
+		Partners:       gw,
 		ConsoleOps:     gw,
 		Team:           gw,
 		AlipayPlus:     connections,

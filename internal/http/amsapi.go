@@ -26,7 +26,9 @@ type amsCall struct {
 	// Agent-Token allows (nil without a token).
 	partner *entrypay.Merchant
 	scopes  []entrypay.Scope
-	body    []byte
+	// token is the Agent-Token the call carried (nil without one).
+	token *entrypay.AgentToken
+	body  []byte
 }
 
 // need refuses a partner's call outside its token's scopes (ACCESS_DENIED); a merchant's
@@ -115,6 +117,12 @@ func (s *Server) handleAMS() http.Handler {
 			fail(api, entrypay.EInvalid, "Request-Time header %q: %v", clipString(reqTime, 40), err)
 			return
 		}
+		agentToken := r.Header.Get("Agent-Token")
+		if len(agentToken) > entrypay.MaxAgentTokenLength {
+			// The token is never echoed: it would reach the partner's logs and ours.
+			fail(api, entrypay.EInvalid, "Agent-Token header is longer than %d characters", entrypay.MaxAgentTokenLength)
+			return
+		}
 		sig, err := antomsig.ParseHeader(r.Header.Get("Signature"))
 		if err != nil {
 			s.answerAMS(w, r, api, clientID, false, nil, entrypay.Errorf(entrypay.ESignatureInvalid, "%v", err))
@@ -157,9 +165,105 @@ func (s *Server) handleAMS() http.Handler {
 			fail(api, entrypay.ERateLimited, "too many requests from client %s; retry later", clientID)
 			return
 		}
-		resp, err := apis[api](ctx, amsCall{api: api, merchant: m, body: body})
+		c, err := s.agentCall(ctx, api, m, agentToken)
+		if err != nil {
+			s.logCall(ctx, api, clientID, key, nil, err)
+			s.answerAMS(w, r, api, clientID, true, nil, err)
+			return
+		}
+		c.body = body
+		resp, err := apis[api](ctx, c)
+		s.logCall(ctx, api, clientID, key, c.token, err)
+		if c.token != nil {
+			s.auditPartnerCall(ctx, c, key, body, resp, err)
+		}
 		s.answerAMS(w, r, api, clientID, true, resp, err)
 	})
+}
+
+// partnerOwnAPIs are the APIs a partner calls for itself, without an Agent-Token.
+var partnerOwnAPIs = map[string]bool{
+	"merchants/registration":              true,
+	"merchants/inquiryRegistrationStatus": true,
+	"merchants/inquiryRegistrationInfo":   true,
+}
+
+// agentCall decides whom an authenticated call of client m acts for. A merchant's own
+// call acts for it and may not carry an Agent-Token. A partner's call with a token acts
+// for the token's merchant within its scopes; without one it may only call the
+// partner's own APIs (registration), where both merchant and partner are the partner.
+func (s *Server) agentCall(ctx context.Context, api string, m *entrypay.Merchant, agentToken string) (amsCall, error) {
+	c := amsCall{api: api, merchant: m}
+	switch {
+	case !m.IsPartner() && agentToken != "":
+		return c, entrypay.Errorf(entrypay.EAccessDenied, "Agent-Token is for partners: client %s is a merchant; send its own calls without one", m.ClientID)
+	case !m.IsPartner():
+		return c, nil
+	case agentToken == "":
+		if !partnerOwnAPIs[api] {
+			return c, entrypay.Errorf(entrypay.EAccessDenied, "client %s is a partner: %s acts for a merchant and needs the merchant's Agent-Token header", m.ClientID, api)
+		}
+		c.partner = m
+		return c, nil
+	}
+	merchant, tok, err := s.cfg.Payments.AgentAct(ctx, m, agentToken)
+	if err != nil {
+		return c, err
+	}
+	c.merchant, c.partner, c.scopes, c.token = merchant, m, tok.Scopes, tok
+	return c, nil
+}
+
+// logCall writes the API call's structured log line: the key version and its label say
+// which of a merchant's integrations (its own, a system integrator's) made it. Partners'
+// calls are also audited (auditPartnerCall); merchants' own are only logged, because an
+// audit row is a write transaction and the API's busiest calls would each pay for one.
+func (s *Server) logCall(ctx context.Context, api, clientID string, key *entrypay.MerchantKey, tok *entrypay.AgentToken, err error) {
+	attrs := []any{"api", api, "client_id", clientID, "key_version", key.KeyVersion, "key_label", key.Label,
+		"result_code", ams.ResultOf(err).ResultCode}
+	if tok != nil {
+		attrs = append(attrs, "merchant_id", tok.MerchantID, "agent_token", entrypay.AgentTokenRef(tok.Token), "agent_token_label", tok.Label)
+	}
+	s.logFrom(ctx).InfoContext(ctx, "api call", attrs...)
+}
+
+// callSubject is what an API call was about: the refund or payment id, else the request
+// id, from the answer or the request.
+type callSubject struct {
+	RefundID         string `json:"refundId"`
+	PaymentID        string `json:"paymentId"`
+	RefundRequestID  string `json:"refundRequestId"`
+	PaymentRequestID string `json:"paymentRequestId"`
+}
+
+func subjectOf(body []byte, resp any) string {
+	var q, a callSubject
+	_ = json.Unmarshal(body, &q)
+	if resp != nil {
+		if data, err := json.Marshal(resp); err == nil {
+			_ = json.Unmarshal(data, &a)
+		}
+	}
+	for _, v := range []string{a.RefundID, q.RefundID, a.PaymentID, q.PaymentID, q.RefundRequestID, q.PaymentRequestID} {
+		if v != "" {
+			return clipString(v, 64)
+		}
+	}
+	return ""
+}
+
+// auditPartnerCall records a call made with an Agent-Token as the partner's, in its own
+// transaction before the answer is sent. A failure to record is logged, not answered:
+// the call's effect is already committed.
+func (s *Server) auditPartnerCall(ctx context.Context, c amsCall, key *entrypay.MerchantKey, body []byte, resp any, callErr error) {
+	err := s.cfg.Payments.RecordPartnerCall(ctx, entrypay.PartnerCall{
+		PartnerClientID: c.partner.ClientID, MerchantID: c.merchant.ID, API: c.api, Subject: subjectOf(body, resp),
+		KeyVersion: key.KeyVersion, KeyLabel: key.Label, TokenLabel: c.token.Label, TokenRef: entrypay.AgentTokenRef(c.token.Token),
+		ResultCode: ams.ResultOf(callErr).ResultCode,
+	})
+	if err != nil {
+		s.logFrom(ctx).ErrorContext(ctx, "audit partner call", "api", c.api, "client_id", c.partner.ClientID, "err", err)
+	}
 }
 
 // amsAPIName splits /ams/api/v1/<group>/<api> and /ams/sandbox/api/v1/<group>/<api>
@@ -240,6 +344,9 @@ func amount(name string, a *ams.Amount) (entrypay.Amount, error) {
 }
 
 func (s *Server) amsPay(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopePayments); err != nil {
+		return nil, err
+	}
 	var req ams.PayRequest
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
@@ -376,6 +483,9 @@ func paymentRef(body []byte) (entrypay.PaymentRef, error) {
 }
 
 func (s *Server) amsInquiryPayment(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopePayments); err != nil {
+		return nil, err
+	}
 	ref, err := paymentRef(c.body)
 	if err != nil {
 		return nil, err
@@ -388,6 +498,9 @@ func (s *Server) amsInquiryPayment(ctx context.Context, c amsCall) (any, error) 
 }
 
 func (s *Server) amsCancel(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopePayments); err != nil {
+		return nil, err
+	}
 	ref, err := paymentRef(c.body)
 	if err != nil {
 		return nil, err
@@ -400,6 +513,9 @@ func (s *Server) amsCancel(ctx context.Context, c amsCall) (any, error) {
 }
 
 func (s *Server) amsRefund(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeRefunds); err != nil {
+		return nil, err
+	}
 	var req ams.RefundRequest
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
@@ -433,6 +549,9 @@ func (s *Server) amsRefund(ctx context.Context, c amsCall) (any, error) {
 }
 
 func (s *Server) amsInquiryRefund(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeRefunds); err != nil {
+		return nil, err
+	}
 	var req ams.RefundQueryRequest
 	if err := decode(c.body, &req); err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ import (
 // EInvalid whose message names the field; ids of another merchant are ENotFound.
 type DashDevelopers interface {
 	MerchantKeys(ctx context.Context, merchantID string) ([]*entrypay.MerchantKey, error)
-	UploadMerchantKey(ctx context.Context, u *entrypay.User, publicKey string) (*entrypay.MerchantKey, error)
+	UploadMerchantKey(ctx context.Context, u *entrypay.User, publicKey, label string) (*entrypay.MerchantKey, error)
 	RevokeMerchantKey(ctx context.Context, u *entrypay.User, version int) (*entrypay.MerchantKey, error)
 	SetNotifyURLAsUser(ctx context.Context, u *entrypay.User, notifyURL string) (*entrypay.Merchant, error)
 	SetMerchantMode(ctx context.Context, u *entrypay.User, sandbox bool) (*entrypay.Merchant, error)
@@ -47,9 +47,10 @@ type devPage struct {
 	GatewayKeyPEM      string
 	GatewayKeyVersion  int
 	GatewayFingerprint string
-	// NotifyURL and PEM are the forms' values (what was typed, after an error).
+	// NotifyURL, PEM and KeyLabel are the forms' values (what was typed, after an error).
 	NotifyURL string
 	PEM       string
+	KeyLabel  string
 	// KeyError, URLError and TestError are shown beside their forms.
 	KeyError, URLError, TestError string
 	Test                          *entrypay.TestNotification
@@ -57,6 +58,7 @@ type devPage struct {
 
 type devKey struct {
 	Version     int
+	Label       string
 	CreatedAt   time.Time
 	RevokedAt   time.Time
 	Active      bool
@@ -149,7 +151,7 @@ func (s *Server) developersPage(w http.ResponseWriter, r *http.Request, ds dashS
 	}
 	for i := len(ks) - 1; i >= 0; i-- {
 		k := ks[i]
-		p.Keys = append(p.Keys, devKey{Version: k.KeyVersion, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, Active: k.Active(),
+		p.Keys = append(p.Keys, devKey{Version: k.KeyVersion, Label: k.Label, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, Active: k.Active(),
 			Fingerprint: entrypay.KeyFingerprint(k.PublicKey), CanRevoke: p.CanManage && k.Active() && active > 1})
 	}
 	if s.cfg.Key != nil {
@@ -237,15 +239,19 @@ func (s *Server) devUploadKey(w http.ResponseWriter, r *http.Request, ds dashSes
 		return
 	}
 	text, err := uploadedKey(r)
+	label := strings.TrimSpace(r.PostFormValue("label"))
 	if err == nil {
-		_, err = s.cfg.DashDevelopers.UploadMerchantKey(r.Context(), ds.user, text)
+		_, err = s.cfg.DashDevelopers.UploadMerchantKey(r.Context(), ds.user, text, label)
 	}
 	if invalid(err) {
 		pemText := text
 		if len(pemText) > 16<<10 || strings.ContainsRune(pemText, 0) {
 			pemText = ""
 		}
-		s.developersPage(w, r, ds, m, http.StatusUnprocessableEntity, devPage{KeyError: "Key not added: " + entrypay.ErrorMessage(err) + ".", PEM: pemText})
+		if len(label) > 4*entrypay.MaxKeyLabel {
+			label = ""
+		}
+		s.developersPage(w, r, ds, m, http.StatusUnprocessableEntity, devPage{KeyError: "Key not added: " + entrypay.ErrorMessage(err) + ".", PEM: pemText, KeyLabel: label})
 		return
 	}
 	if err != nil {

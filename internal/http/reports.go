@@ -23,6 +23,9 @@ func signedAmount(v int64, currency string) *ams.Amount {
 }
 
 func (s *Server) amsSettlementBatches(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeReports); err != nil {
+		return nil, err
+	}
 	var req ams.ReportRequest
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
@@ -46,6 +49,9 @@ func (s *Server) amsSettlementBatches(ctx context.Context, c amsCall) (any, erro
 }
 
 func (s *Server) amsTransactionItems(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeReports); err != nil {
+		return nil, err
+	}
 	var req ams.ReportRequest
 	if err := decode(c.body, &req); err != nil {
 		return nil, err
@@ -89,6 +95,9 @@ func (s *Server) batchReport(ctx context.Context, c amsCall) (details, summary s
 }
 
 func (s *Server) amsSettlementItems(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeReports); err != nil {
+		return nil, err
+	}
 	details, _, err := s.batchReport(ctx, c)
 	if err != nil {
 		return nil, err
@@ -97,6 +106,9 @@ func (s *Server) amsSettlementItems(ctx context.Context, c amsCall) (any, error)
 }
 
 func (s *Server) amsSettlementSummary(ctx context.Context, c amsCall) (any, error) {
+	if err := c.need(entrypay.ScopeReports); err != nil {
+		return nil, err
+	}
 	_, summary, err := s.batchReport(ctx, c)
 	if err != nil {
 		return nil, err

@@ -85,6 +85,17 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		mux.Handle("POST /dashboard/payments/{id}/cancel", s.signedIn(s.dashCancel))
 
 		// Partners: a merchant's authorizations, the operator's partners.
+		if s.cfg.Partners != nil {
+			mux.Handle("GET /dashboard/partners", s.signedIn(s.dashPartners))
+			mux.Handle("POST /dashboard/partners", s.signedIn(s.dashAuthorizePartner))
+			mux.Handle("GET /dashboard/partners/{ref}/revoke", s.signedIn(s.dashRevokeConfirm))
+			mux.Handle("POST /dashboard/partners/{ref}/revoke", s.signedIn(s.dashRevokePartner))
+			mux.Handle("GET /dashboard/operator/partners", s.operatorOnly(s.consolePartners))
+			mux.Handle("POST /dashboard/operator/partners", s.operatorOnly(s.consoleCreatePartner))
+			mux.Handle("GET /dashboard/operator/partners/{id}", s.operatorOnly(s.consolePartner))
+			mux.Handle("GET /dashboard/operator/partners/{id}/tokens/{ref}/revoke", s.operatorOnly(s.consoleRevokeConfirm))
+			mux.Handle("POST /dashboard/operator/partners/{id}/tokens/{ref}/revoke", s.operatorOnly(s.consoleRevokePartner))
+		}
 
 		// Registrations under review (operator).
 

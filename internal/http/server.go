@@ -28,6 +28,11 @@ type Payments interface {
 	Cancel(ctx context.Context, m *entrypay.Merchant, ref entrypay.PaymentRef) (*entrypay.Payment, error)
 	Refund(ctx context.Context, m *entrypay.Merchant, in entrypay.RefundInput) (*entrypay.Refund, error)
 	RefundOf(ctx context.Context, m *entrypay.Merchant, ref entrypay.RefundRef) (*entrypay.Refund, error)
+	// AgentAct resolves a partner's Agent-Token to the merchant it acts for
+	// (ACCESS_DENIED or INVALID_MERCHANT_STATUS errors, see entrypay.Gateway.AgentAct);
+	// RecordPartnerCall audits a call made with one.
+	AgentAct(ctx context.Context, partner *entrypay.Merchant, token string) (*entrypay.Merchant, *entrypay.AgentToken, error)
+	RecordPartnerCall(ctx context.Context, c entrypay.PartnerCall) error
 }
 
 // Config is everything the HTTP surface depends on.
@@ -83,6 +88,8 @@ type Config struct {
 	ConsoleOps     ConsoleOps
 	// Team serves the owner's team page (the merchant's dashboard users).
 	Team Team
+	// Partners serves the merchant's partners page and the operator's partners pages.
+	Partners Partners
 	// AlipayPlus describes the gateway's connections to the wallet networks, which the
 	// console's wallets page shows.
 	AlipayPlus []AlipayConnection

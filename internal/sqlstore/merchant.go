@@ -68,14 +68,14 @@ func (t *tx) UpdateMerchant(ctx context.Context, m *entrypay.Merchant) error {
 	return nil
 }
 
-var merchantKeyCols = []string{"client_id", "key_version", "public_key", "created_at", "revoked_at"}
+var merchantKeyCols = []string{"client_id", "key_version", "public_key", "created_at", "revoked_at", "label"}
 
 func merchantKeyArgs(k *entrypay.MerchantKey) []any {
-	return []any{k.ClientID, k.KeyVersion, k.PublicKey, micros(k.CreatedAt), micros(k.RevokedAt)}
+	return []any{k.ClientID, k.KeyVersion, k.PublicKey, micros(k.CreatedAt), micros(k.RevokedAt), k.Label}
 }
 
 func merchantKeyDest(k *entrypay.MerchantKey) []any {
-	return []any{&k.ClientID, &k.KeyVersion, &k.PublicKey, timeCol{&k.CreatedAt}, timeCol{&k.RevokedAt}}
+	return []any{&k.ClientID, &k.KeyVersion, &k.PublicKey, timeCol{&k.CreatedAt}, timeCol{&k.RevokedAt}, &k.Label}
 }
 
 var (

@@ -59,7 +59,8 @@ func fullMerchant(m *entrypay.Merchant) {
 }
 
 func newMerchantKey(clientID string, version int) *entrypay.MerchantKey {
-	return &entrypay.MerchantKey{ClientID: clientID, KeyVersion: version, PublicKey: "MIIBIjANBgkq-" + clientID, CreatedAt: at(version)}
+	// The label round-trips too (key labels for system integrators).
+	return &entrypay.MerchantKey{ClientID: clientID, KeyVersion: version, PublicKey: "MIIBIjANBgkq-" + clientID, CreatedAt: at(version), Label: fmt.Sprintf("integrator %d", version)}
 }
 
 func newStore(merchantID string, opts ...func(*entrypay.Store)) *entrypay.Store {
