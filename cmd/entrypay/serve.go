@@ -418,6 +418,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Console:        gw,
 		ConsoleOps:     gw,
 		Team:           gw,
+		Registrations:  gw,
 		AlipayPlus:     connections,
 		Registry:       registry,
 		RateLimit:      rate.Limit(o.clientRate),

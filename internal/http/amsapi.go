@@ -55,6 +55,7 @@ func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any,
 		apis["reports/settlementSummary"] = s.amsSettlementSummary
 	}
 	// Merchant registration (partners).
+	s.registrationAPIs(apis)
 
 	// Entry codes and branding (merchants, and partners for them).
 
@@ -157,7 +158,13 @@ func (s *Server) handleAMS() http.Handler {
 			fail(api, entrypay.ERateLimited, "too many requests from client %s; retry later", clientID)
 			return
 		}
-		resp, err := apis[api](ctx, amsCall{api: api, merchant: m, body: body})
+		call := amsCall{api: api, merchant: m, body: body}
+		if m.IsPartner() {
+			// Minimal until the Agent-Token authentication lands: a partner's call
+			// without a token acts for the partner itself.
+			call.partner = m
+		}
+		resp, err := apis[api](ctx, call)
 		s.answerAMS(w, r, api, clientID, true, resp, err)
 	})
 }

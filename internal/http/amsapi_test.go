@@ -124,6 +124,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		Console:        h.gw,
 		ConsoleOps:     h.gw,
 		Team:           h.gw,
+		Registrations:  h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

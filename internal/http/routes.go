@@ -87,6 +87,12 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		// Partners: a merchant's authorizations, the operator's partners.
 
 		// Registrations under review (operator).
+		if s.cfg.Registrations != nil {
+			mux.Handle("GET /dashboard/operator/registrations", s.operatorOnly(s.opsRegistrations))
+			mux.Handle("GET /dashboard/operator/registrations/{id}", s.operatorOnly(s.opsRegistration))
+			// {action}: approve, reject.
+			mux.Handle("POST /dashboard/operator/registrations/{id}/{action}", s.operatorOnly(s.opsRegistrationReview))
+		}
 
 		// The operator console: risk and operations.
 		mux.Handle("GET /dashboard/operator/risk", s.operatorOnly(s.opsRisk))

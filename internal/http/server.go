@@ -83,6 +83,9 @@ type Config struct {
 	ConsoleOps     ConsoleOps
 	// Team serves the owner's team page (the merchant's dashboard users).
 	Team Team
+	// Registrations serves the partners' merchant registration APIs and, with
+	// Dashboard, the operator's review of them; nil leaves both out.
+	Registrations Registrations
 	// AlipayPlus describes the gateway's connections to the wallet networks, which the
 	// console's wallets page shows.
 	AlipayPlus []AlipayConnection
