@@ -196,6 +196,20 @@ type Tx interface {
 	AgentTokens(ctx context.Context, merchantID, partnerID string) ([]*AgentToken, error)
 
 	// Merchant registration.
+	// InsertRegistration stores a new registration; inserted is false when the partner
+	// used its request id before, or has a registration of its referenceMerchantId that
+	// is not rejected.
+	InsertRegistration(ctx context.Context, r *Registration) (inserted bool, err error)
+	// Registration returns a registration by id; partnerID, when set, restricts the
+	// search to that partner's (another's is ErrNotFound).
+	Registration(ctx context.Context, id, partnerID string, forUpdate bool) (*Registration, error)
+	// Registrations lists the registrations q selects, newest first.
+	Registrations(ctx context.Context, q RegistrationQuery) ([]*Registration, error)
+	UpdateRegistration(ctx context.Context, r *Registration) error
+	// InsertRegistrationAttempt records an attempt to deliver a registration's
+	// notifyRegistrationStatus (a.NotificationID is the registration id).
+	InsertRegistrationAttempt(ctx context.Context, a *NotificationAttempt) error
+	RegistrationAttempts(ctx context.Context, registrationID string) ([]*NotificationAttempt, error)
 
 	// Operator console: risk and operations.
 
@@ -282,6 +296,9 @@ type WalletSide interface {
 	CancelPayment(ctx context.Context, p *Payment) error
 	// Refund refunds r of p.
 	Refund(ctx context.Context, p *Payment, r *Refund) (WalletRefund, error)
+	// RegisterMerchant registers an approved merchant and its first store with the
+	// wallet network (Alipay+ registration), idempotent by r.ID.
+	RegisterMerchant(ctx context.Context, r *Registration, m *Merchant, s *Store) error
 }
 
 // WalletPayment is the wallet side's answer to pay.
@@ -327,6 +344,9 @@ type Notifier interface {
 	CheckURL(raw string) error
 	// Format builds the notifyPayment body for a final payment.
 	Format(p *Payment, m *Merchant) ([]byte, error)
+	// FormatRegistration builds the notifyRegistrationStatus body of a reviewed
+	// registration; agentToken is the partner's token for an approved one.
+	FormatRegistration(r *Registration, agentToken string) ([]byte, error)
 	// Deliver makes one attempt and reports it; it does not touch the database.
 	Deliver(ctx context.Context, m *Merchant, n *Notification) NotificationAttempt
 }

@@ -45,6 +45,11 @@ const (
 	EAmountLimit ErrorCode = "PAYMENT_AMOUNT_EXCEED_LIMIT"
 	// EReportNotReady answers a report of a clearing day or batch not yet closed.
 	EReportNotReady ErrorCode = "REPORT_NOT_READY"
+	// ERecordNotFound answers an inquiry about a registration the partner does not have.
+	ERecordNotFound ErrorCode = "RECORD_NOT_FOUND"
+	// ERepeatRegistration refuses a registration of a referenceMerchantId the partner
+	// already has under review or approved.
+	ERepeatRegistration ErrorCode = "REPEAT_REGISTRATION"
 	// EUnknown means the outcome is not known yet (the wallet side did not answer); the
 	// caller retries with the same request id.
 	EUnknown ErrorCode = "UNKNOWN_EXCEPTION"

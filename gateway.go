@@ -174,26 +174,7 @@ func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *Aud
 		return nil, Errorf(EInvalid, "public key is required")
 	}
 	now := g.now()
-	m := &Merchant{
-		ID:                 NewID("mer_", now),
-		Name:               in.Name,
-		MCC:                in.MCC,
-		Region:             in.Region,
-		SettlementCurrency: in.SettlementCurrency,
-		NotifyURL:          in.NotifyURL,
-		CreatedAt:          now,
-		KYBStatus:          KYBPending,
-		TimeZone:           firstNonEmpty(in.TimeZone, "UTC"),
-		Kind:               KindMerchant,
-	}
-	if in.Kind == KindPartner {
-		m.Kind = KindPartner
-	}
-	if in.Sandbox {
-		m.ClientID = SandboxPrefix + RandomCode(16)
-	} else {
-		m.ClientID = RandomCode(16)
-	}
+	m := newMerchantRow(in, now)
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertMerchant(ctx, m); err != nil {
 			return err
@@ -216,6 +197,32 @@ func (g *Gateway) createMerchant(ctx context.Context, in NewMerchant, audit *Aud
 		return nil, fmt.Errorf("create merchant: %w", err)
 	}
 	return m, nil
+}
+
+// newMerchantRow is the merchant in describes (validated by the caller), with new ids;
+// a registration's approval stores one without a key.
+func newMerchantRow(in NewMerchant, now time.Time) *Merchant {
+	m := &Merchant{
+		ID:                 NewID("mer_", now),
+		Name:               in.Name,
+		MCC:                in.MCC,
+		Region:             in.Region,
+		SettlementCurrency: in.SettlementCurrency,
+		NotifyURL:          in.NotifyURL,
+		CreatedAt:          now,
+		KYBStatus:          KYBPending,
+		TimeZone:           firstNonEmpty(in.TimeZone, "UTC"),
+		Kind:               KindMerchant,
+	}
+	if in.Kind == KindPartner {
+		m.Kind = KindPartner
+	}
+	if in.Sandbox {
+		m.ClientID = SandboxPrefix + RandomCode(16)
+	} else {
+		m.ClientID = RandomCode(16)
+	}
+	return m
 }
 
 // AddMerchantKey registers a new version of a merchant's public key, labelled (e.g. with

@@ -96,6 +96,10 @@ func (w *fakeWallet) Refund(_ context.Context, _ *entrypay.Payment, r *entrypay.
 	return entrypay.WalletRefund{WalletRefundID: "WR-" + r.ID}, nil
 }
 
+func (w *fakeWallet) RegisterMerchant(context.Context, *entrypay.Registration, *entrypay.Merchant, *entrypay.Store) error {
+	return nil
+}
+
 func (w *fakeWallet) set(f func(w *fakeWallet)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -120,6 +124,10 @@ func (n *fakeNotifier) CheckURL(raw string) error {
 
 func (n *fakeNotifier) Format(p *entrypay.Payment, _ *entrypay.Merchant) ([]byte, error) {
 	return json.Marshal(map[string]string{"paymentId": p.ID, "status": string(p.Status), "code": p.ResultCode})
+}
+
+func (n *fakeNotifier) FormatRegistration(r *entrypay.Registration, token string) ([]byte, error) {
+	return json.Marshal(map[string]string{"registrationRequestId": r.RequestID, "status": string(r.Status), "agentToken": token})
 }
 
 func (n *fakeNotifier) Deliver(_ context.Context, _ *entrypay.Merchant, note *entrypay.Notification) entrypay.NotificationAttempt {

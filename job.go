@@ -18,6 +18,12 @@ const (
 	// JobReverseLateSuccess gives back money paid after a payment was closed (Subject:
 	// payment id).
 	JobReverseLateSuccess JobKind = "reverse_late_success"
+	// JobRegisterWallet registers an approved merchant with its wallet network (Subject:
+	// registration id).
+	JobRegisterWallet JobKind = "register_wallet"
+	// JobNotifyRegistration delivers a registration's notifyRegistrationStatus to the
+	// partner on the notification schedule (Subject: registration id).
+	JobNotifyRegistration JobKind = "notify_registration"
 )
 
 // Job is deferred work about one subject.

@@ -42,6 +42,8 @@ var resultStatus = map[entrypay.ErrorCode]string{
 	entrypay.EAccessDenied:          StatusFail,
 	entrypay.EMerchantNotRegistered: StatusFail,
 	entrypay.EAmountLimit:           StatusFail,
+	entrypay.ERecordNotFound:        StatusFail,
+	entrypay.ERepeatRegistration:    StatusFail,
 }
 
 // StatusOf returns the status a result code carries.

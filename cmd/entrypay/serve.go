@@ -419,6 +419,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Partners:       gw,
 		ConsoleOps:     gw,
 		Team:           gw,
+		Registrations:  gw,
 		AlipayPlus:     connections,
 		Registry:       registry,
 		RateLimit:      rate.Limit(o.clientRate),

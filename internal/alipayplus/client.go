@@ -306,6 +306,41 @@ func (c *Client) Refund(ctx context.Context, p *entrypay.Payment, r *entrypay.Re
 	return out, nil
 }
 
+// RegisterMerchant implements entrypay.WalletSide: the merchant is registered under
+// entrypay's merchant and store ids (the ids its payments carry), idempotent by the
+// registration's id.
+func (c *Client) RegisterMerchant(ctx context.Context, r *entrypay.Registration, m *entrypay.Merchant, s *entrypay.Store) error {
+	d := r.Details
+	addr := func(a entrypay.Address) *Address {
+		if a == (entrypay.Address{}) {
+			return nil
+		}
+		return &Address{Region: a.Region, State: a.State, City: a.City, Address1: a.Address1, Address2: a.Address2, ZipCode: a.ZipCode}
+	}
+	req := RegistrationRequest{
+		RegistrationRequestID: r.ID,
+		ProductCodes:          d.ProductCodes,
+		MerchantInfo: MerchantRegistrationInfo{
+			ReferenceMerchantID: m.ID, MerchantDisplayName: firstNonEmpty(d.DisplayName, m.Name), MerchantMCC: m.MCC,
+			MerchantAddress: addr(d.Address),
+			RegistrationDetail: &RegistrationDetail{LegalName: d.LegalName, RegistrationType: d.RegistrationType, RegistrationNo: d.RegistrationNo,
+				RegistrationAddress: addr(d.RegistrationAddress), BusinessType: d.BusinessType},
+		},
+		StoreInfo: &StoreRegistrationInfo{ReferenceStoreID: s.ID, StoreName: s.Name, StoreMCC: s.MCC, StoreAddress: addr(d.StoreAddress)},
+	}
+	for _, ct := range d.Contacts {
+		req.MerchantInfo.RegistrationDetail.ContactInfo = append(req.MerchantInfo.RegistrationDetail.ContactInfo, ContactInfo{ContactNo: ct.No, ContactType: ct.Type})
+	}
+	for _, w := range d.Websites {
+		req.MerchantInfo.Websites = append(req.MerchantInfo.Websites, WebSite{URL: w.URL})
+	}
+	var resp RegistrationResponse
+	if err := c.call(ctx, PathRegistration, req, &resp); err != nil {
+		return err
+	}
+	return outcome(PathRegistration, resp.Result)
+}
+
 func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a

@@ -8,6 +8,7 @@ const (
 	PathInquiryPayment = "/aps/api/v1/payments/inquiryPayment"
 	PathCancelPayment  = "/aps/api/v1/payments/cancelPayment"
 	PathRefund         = "/aps/api/v1/payments/refund"
+	PathRegistration   = "/aps/api/v1/merchants/registration"
 )
 
 // The wire types below follow the Alipay+ acquirer API: every scalar a JSON string,
@@ -206,4 +207,57 @@ type RefundResponse struct {
 	RefundTime      string  `json:"refundTime,omitempty"`
 	RefundAmount    *Amount `json:"refundAmount,omitempty"`
 	PspID           string  `json:"pspId,omitempty"`
+}
+
+// RegistrationRequest is the body of registration: an acquirer registers a merchant and
+// its store with the wallet networks.
+type RegistrationRequest struct {
+	RegistrationRequestID string                   `json:"registrationRequestId"`
+	ProductCodes          []string                 `json:"productCodes"`
+	MerchantInfo          MerchantRegistrationInfo `json:"merchantInfo"`
+	StoreInfo             *StoreRegistrationInfo   `json:"storeInfo,omitempty"`
+}
+
+// MerchantRegistrationInfo is the merchant being registered.
+type MerchantRegistrationInfo struct {
+	ReferenceMerchantID string              `json:"referenceMerchantId"`
+	MerchantDisplayName string              `json:"merchantDisplayName"`
+	MerchantMCC         string              `json:"merchantMCC"`
+	MerchantAddress     *Address            `json:"merchantAddress,omitempty"`
+	RegistrationDetail  *RegistrationDetail `json:"registrationDetail,omitempty"`
+	Websites            []WebSite           `json:"websites,omitempty"`
+}
+
+// RegistrationDetail is the merchant's legal registration.
+type RegistrationDetail struct {
+	LegalName           string        `json:"legalName"`
+	RegistrationType    string        `json:"registrationType"`
+	RegistrationNo      string        `json:"registrationNo"`
+	RegistrationAddress *Address      `json:"registrationAddress,omitempty"`
+	BusinessType        string        `json:"businessType"`
+	ContactInfo         []ContactInfo `json:"contactInfo,omitempty"`
+}
+
+// ContactInfo is one way to reach the merchant.
+type ContactInfo struct {
+	ContactNo   string `json:"contactNo"`
+	ContactType string `json:"contactType"`
+}
+
+// WebSite is one of the merchant's sites.
+type WebSite struct {
+	URL string `json:"url"`
+}
+
+// StoreRegistrationInfo is the store being registered.
+type StoreRegistrationInfo struct {
+	ReferenceStoreID string   `json:"referenceStoreId"`
+	StoreName        string   `json:"storeName"`
+	StoreMCC         string   `json:"storeMCC"`
+	StoreAddress     *Address `json:"storeAddress,omitempty"`
+}
+
+// RegistrationResponse answers registration: S means accepted.
+type RegistrationResponse struct {
+	Result Result `json:"result"`
 }

@@ -57,6 +57,7 @@ func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any,
 		apis["reports/settlementSummary"] = s.amsSettlementSummary
 	}
 	// Merchant registration (partners).
+	s.registrationAPIs(apis)
 
 	// Entry codes and branding (merchants, and partners for them).
 

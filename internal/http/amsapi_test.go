@@ -125,6 +125,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		ConsoleOps:     h.gw,
 		Team:           h.gw,
 		Partners:       h.gw,
+		Registrations:  h.gw,
 	}
 	for _, o := range opts {
 		o(&cfg)

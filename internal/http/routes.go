@@ -98,6 +98,12 @@ func (s *Server) addRoutes(mux *http.ServeMux) {
 		}
 
 		// Registrations under review (operator).
+		if s.cfg.Registrations != nil {
+			mux.Handle("GET /dashboard/operator/registrations", s.operatorOnly(s.opsRegistrations))
+			mux.Handle("GET /dashboard/operator/registrations/{id}", s.operatorOnly(s.opsRegistration))
+			// {action}: approve, reject.
+			mux.Handle("POST /dashboard/operator/registrations/{id}/{action}", s.operatorOnly(s.opsRegistrationReview))
+		}
 
 		// The operator console: risk and operations.
 		mux.Handle("GET /dashboard/operator/risk", s.operatorOnly(s.opsRisk))

@@ -90,6 +90,9 @@ type Config struct {
 	Team Team
 	// Partners serves the merchant's partners page and the operator's partners pages.
 	Partners Partners
+	// Registrations serves the partners' merchant registration APIs and, with
+	// Dashboard, the operator's review of them; nil leaves both out.
+	Registrations Registrations
 	// AlipayPlus describes the gateway's connections to the wallet networks, which the
 	// console's wallets page shows.
 	AlipayPlus []AlipayConnection

@@ -45,6 +45,18 @@ type reverseArgs struct {
 
 func (reverseArgs) Kind() string { return string(entrypay.JobReverseLateSuccess) }
 
+type registerWalletArgs struct {
+	RegistrationID string `json:"registration_id"`
+}
+
+func (registerWalletArgs) Kind() string { return string(entrypay.JobRegisterWallet) }
+
+type notifyRegistrationArgs struct {
+	RegistrationID string `json:"registration_id"`
+}
+
+func (notifyRegistrationArgs) Kind() string { return string(entrypay.JobNotifyRegistration) }
+
 // closeDayArgs asks for the settlement batches of every ended clearing day to be closed.
 type closeDayArgs struct{}
 
@@ -88,6 +100,12 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *sql.Tx, j entrypay.Job) er
 	case entrypay.JobReverseLateSuccess:
 		args = reverseArgs{PaymentID: j.Subject}
 		opts.MaxAttempts = 25
+	case entrypay.JobRegisterWallet:
+		args = registerWalletArgs{RegistrationID: j.Subject}
+		opts.MaxAttempts = 25
+	case entrypay.JobNotifyRegistration:
+		args = notifyRegistrationArgs{RegistrationID: j.Subject}
+		opts.MaxAttempts = max(e.NotifyAttempts, 1)
 	default:
 		return fmt.Errorf("enqueue: unknown job kind %q", j.Kind)
 	}
@@ -104,6 +122,8 @@ type Work interface {
 	RetryRefund(ctx context.Context, refundID string) (time.Duration, error)
 	ReverseLateSuccess(ctx context.Context, paymentID string) error
 	CloseDue(ctx context.Context) error
+	RegisterWallet(ctx context.Context, registrationID string) error
+	DeliverRegistrationNotice(ctx context.Context, registrationID string, last bool) error
 }
 
 // Workers returns the River workers for every job kind. schedule is the notification
@@ -115,6 +135,8 @@ func Workers(w Work, schedule []time.Duration) *river.Workers {
 	river.AddWorker(ws, &refundWorker{work: w})
 	river.AddWorker(ws, &reverseWorker{work: w})
 	river.AddWorker(ws, &closeDayWorker{work: w})
+	river.AddWorker(ws, &registerWalletWorker{work: w})
+	river.AddWorker(ws, &notifyRegistrationWorker{work: w, schedule: schedule})
 	return ws
 }
 
@@ -182,6 +204,38 @@ type reverseWorker struct {
 
 func (w *reverseWorker) Work(ctx context.Context, job *river.Job[reverseArgs]) error {
 	return w.work.ReverseLateSuccess(ctx, job.Args.PaymentID)
+}
+
+// registerWalletWorker registers an approved merchant with its wallet network; a wallet
+// side that does not answer is tried again with River's backoff.
+type registerWalletWorker struct {
+	river.WorkerDefaults[registerWalletArgs]
+	work Work
+}
+
+func (w *registerWalletWorker) Work(ctx context.Context, job *river.Job[registerWalletArgs]) error {
+	return w.work.RegisterWallet(ctx, job.Args.RegistrationID)
+}
+
+// notifyRegistrationWorker delivers notifyRegistrationStatus on the payments'
+// notification schedule.
+type notifyRegistrationWorker struct {
+	river.WorkerDefaults[notifyRegistrationArgs]
+	work     Work
+	schedule []time.Duration
+}
+
+func (w *notifyRegistrationWorker) Work(ctx context.Context, job *river.Job[notifyRegistrationArgs]) error {
+	return w.work.DeliverRegistrationNotice(ctx, job.Args.RegistrationID, job.Attempt >= job.MaxAttempts)
+}
+
+// NextRetry follows the notification schedule, as notifyPayment does.
+func (w *notifyRegistrationWorker) NextRetry(job *river.Job[notifyRegistrationArgs]) time.Time {
+	return NextNotifyAttempt(w.schedule, job.Attempt, time.Now())
+}
+
+func (w *notifyRegistrationWorker) Timeout(*river.Job[notifyRegistrationArgs]) time.Duration {
+	return 30 * time.Second
 }
 
 type closeDayWorker struct {

@@ -121,6 +121,11 @@ func (n *Notifier) Format(p *entrypay.Payment, _ *entrypay.Merchant) ([]byte, er
 	return json.Marshal(ams.NotificationOf(p))
 }
 
+// FormatRegistration implements entrypay.Notifier: the notifyRegistrationStatus body.
+func (n *Notifier) FormatRegistration(r *entrypay.Registration, agentToken string) ([]byte, error) {
+	return json.Marshal(ams.NotifyRegistrationOf(r, agentToken))
+}
+
 // maxLoggedResponse is how much of a merchant's answer is kept with the attempt.
 const maxLoggedResponse = 512
 

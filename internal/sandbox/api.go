@@ -27,6 +27,8 @@ const (
 	apiCancel  = "cancelPayment"
 	apiRefund  = "refund"
 	apiNotify  = "notify"
+	// apiRegistration is the merchant registration API.
+	apiRegistration = "registration"
 )
 
 // stallLimit is how long a timeout fault holds an answer back at most.

@@ -26,7 +26,7 @@ const (
 )
 
 var (
-	faultAPIs  = []string{apiPay, apiInquiry, apiCancel, apiRefund, apiNotify}
+	faultAPIs  = []string{apiPay, apiInquiry, apiCancel, apiRefund, apiNotify, apiRegistration}
 	faultModes = []string{modeTimeout, modeHTTP500, modeGarbage, modeUnknown, modeBadSig, modeDelay, modeDuplicate}
 )
 

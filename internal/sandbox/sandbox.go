@@ -89,6 +89,9 @@ type Sandbox struct {
 	clearing  []clearingEntry       // settleable events, in the order they happened
 	tampered  map[string]int64      // TamperClearing: requestId → delta
 	dropped   map[string]bool       // DropClearing: requestIds left out of the files
+	// registered holds the merchant registrations, by acquirer client id +
+	// registrationRequestId.
+	registered map[string]*registration
 
 	// testHookWait, when set, is called when an answer starts being held back.
 	testHookWait func()
@@ -177,6 +180,8 @@ func New(cfg Config) *Sandbox {
 		retries:   map[*payment]struct{}{},
 		tampered:  map[string]int64{},
 		dropped:   map[string]bool{},
+
+		registered: map[string]*registration{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -234,6 +239,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.Handle("POST "+b+alipayplus.PathInquiryPayment, s.api(apiInquiry, s.inquiry))
 	mux.Handle("POST "+b+alipayplus.PathCancelPayment, s.api(apiCancel, s.cancel))
 	mux.Handle("POST "+b+alipayplus.PathRefund, s.api(apiRefund, s.refund))
+	mux.Handle("POST "+b+alipayplus.PathRegistration, s.api(apiRegistration, s.registration))
 	mux.HandleFunc("GET "+b+"/cashier/{token}", s.cashierPage)
 	mux.HandleFunc("POST "+b+"/cashier/{token}", s.cashierAction)
 	mux.HandleFunc("POST "+b+"/api/v1/confirm", s.confirmAPI)

@@ -134,6 +134,7 @@ func Run(t *testing.T, e Engine) {
 		{"AuditLog", testAuditLog},
 		{"PaymentList", testPaymentList},
 		{"AgentTokens", testAgentTokens},
+		{"Registrations", testRegistrations},
 		{"MerchantKeys", testMerchantKeys},
 		{"NotificationLog", testNotificationLog},
 		{"MerchantScoped", testMerchantScoped},
