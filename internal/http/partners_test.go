@@ -23,8 +23,15 @@ import (
 // newPartner creates a partner account (sandbox or live) whose key is strangerKey.
 func (h *harness) newPartner(t *testing.T, name string, sandboxMode bool) *entrypay.Merchant {
 	t.Helper()
+	return h.partnerWithKey(t, name, sandboxMode, strangerKey)
+}
+
+// partnerWithKey creates a partner account that signs with key (merchantKey lets h.call
+// sign its calls).
+func (h *harness) partnerWithKey(t *testing.T, name string, sandboxMode bool, key *rsa.PrivateKey) *entrypay.Merchant {
+	t.Helper()
 	p, err := h.gw.CreateMerchant(context.Background(), entrypay.NewMerchant{Name: name, Region: "HK", Sandbox: sandboxMode,
-		PublicKey: antomsig.EncodePublicKey(&strangerKey.PublicKey), Kind: entrypay.KindPartner})
+		PublicKey: antomsig.EncodePublicKey(&key.PublicKey), Kind: entrypay.KindPartner})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,16 +108,6 @@ func (p *partnerServer) receive(t *testing.T) ams.NotifyRegistrationStatusReques
 	}
 }
 
-func newPartner(t *testing.T, h *harness, name string) *entrypay.Merchant {
-	t.Helper()
-	p, err := h.gw.CreateMerchant(context.Background(), entrypay.NewMerchant{Name: name, MCC: "5734", Region: "HK", SettlementCurrency: "HKD",
-		Sandbox: true, Kind: entrypay.KindPartner, PublicKey: antomsig.EncodePublicKey(&merchantKey.PublicKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func registrationOf(t *testing.T, h *harness, requestID string) *entrypay.Registration {
 	t.Helper()
 	var r *entrypay.Registration
@@ -145,8 +135,8 @@ func TestRegistration(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
 		ctx := context.Background()
-		isv := newPartner(t, h, "POS Vendor")
-		other := newPartner(t, h, "Other ISV")
+		isv := h.partnerWithKey(t, "POS Vendor", true, merchantKey)
+		other := h.partnerWithKey(t, "Other ISV", true, merchantKey)
 		hook := newPartnerServer(t)
 
 		// Accepted for review.
@@ -288,7 +278,7 @@ func TestRegistration(t *testing.T) {
 func TestRegistrationBadInput(t *testing.T) {
 	engines(t, func(t *testing.T, kind string) {
 		h := newHarness(t, kind)
-		isv := newPartner(t, h, "POS Vendor")
+		isv := h.partnerWithKey(t, "POS Vendor", true, merchantKey)
 		const det = "merchantInfo.registrationDetail"
 		cases := []struct {
 			path string
