@@ -57,6 +57,21 @@ func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any,
 	// Merchant registration (partners).
 
 	// Entry codes and branding (merchants, and partners for them).
+	if s.cfg.Codes != nil {
+		apis["codes/createStore"] = s.amsCreateStore
+		apis["codes/listStores"] = s.amsListStores
+		apis["codes/createCode"] = s.amsCreateCode
+		apis["codes/listCodes"] = s.amsListCodes
+		apis["codes/disableCode"] = s.amsDisableCode
+		apis["codes/enableCode"] = s.amsEnableCode
+		apis["codes/replaceCode"] = s.amsReplaceCode
+		apis["codes/codeImage"] = s.amsCodeImage
+		apis["codes/getBranding"] = s.amsGetBranding
+		apis["codes/setBranding"] = s.amsSetBranding
+	}
+	if s.cfg.Reports != nil {
+		apis["reports/partnerMerchants"] = s.amsPartnerMerchants
+	}
 
 	return apis
 }
@@ -92,13 +107,14 @@ func (s *Server) handleAMS() http.Handler {
 				return
 			}
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+		limit := s.bodyLimit(api)
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			fail(api, entrypay.EInvalid, "request body could not be read")
 			return
 		}
-		if int64(len(body)) > s.cfg.MaxBody {
-			fail(api, entrypay.EInvalid, "request body is larger than %d bytes", s.cfg.MaxBody)
+		if int64(len(body)) > limit {
+			fail(api, entrypay.EInvalid, "request body is larger than %d bytes", limit)
 			return
 		}
 		if clientID == "" {
