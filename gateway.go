@@ -272,11 +272,30 @@ func (g *Gateway) createStore(ctx context.Context, in NewStore, as *User) (*Stor
 		SettlementCurrency: in.SettlementCurrency,
 		Currency:           in.Currency,
 		CreatedAt:          now,
+		ReferenceID:        in.ReferenceID,
 	}
 	err := g.cfg.DB.InTx(ctx, func(tx Tx) error {
 		m, err := tx.Merchant(ctx, in.MerchantID)
 		if err != nil {
 			return notFound(err, EInvalid, "merchant %q does not exist", in.MerchantID)
+		}
+		if s.ReferenceID != "" {
+			// The same request again answers the store it made; another store under the
+			// same reference is a conflict.
+			stores, err := tx.StoresOfMerchant(ctx, s.MerchantID)
+			if err != nil {
+				return err
+			}
+			for _, old := range stores {
+				if old.ReferenceID != s.ReferenceID {
+					continue
+				}
+				if old.Name != s.Name || old.DisplayName != s.DisplayName {
+					return Errorf(ERepeatInconsistent, "reference id %q is store %s, created with another name", clip(s.ReferenceID), old.ID)
+				}
+				s = old
+				return nil
+			}
 		}
 		if s.MCC == "" {
 			s.MCC = m.MCC
@@ -287,6 +306,8 @@ func (g *Gateway) createStore(ctx context.Context, in NewStore, as *User) (*Stor
 		if s.Currency == "" {
 			s.Currency = firstNonEmpty(s.SettlementCurrency, m.SettlementCurrency)
 		}
+		// Two requests with one reference id at once: the unique index refuses the
+		// second, which answers UNKNOWN_EXCEPTION; sent again, it finds the first's store.
 		if err := tx.InsertStore(ctx, s); err != nil {
 			return err
 		}

@@ -144,6 +144,9 @@ type Store struct {
 	// the settlement currency.
 	Currency  string
 	CreatedAt time.Time
+	// ReferenceID is the merchant's own id for the store ("" when none was given), unique
+	// among its stores: codes/createStore sent again with it finds this store.
+	ReferenceID string
 }
 
 // GatewayKey is one version of entrypay's own signing key, as base64 PKCS#8 DER.
@@ -178,6 +181,8 @@ type NewStore struct {
 	Region             string
 	SettlementCurrency string
 	Currency           string
+	// ReferenceID is the merchant's own id for the store, optional.
+	ReferenceID string
 }
 
 func validMCC(s string) bool {
@@ -261,6 +266,8 @@ func (in NewStore) validate() error {
 		return Errorf(EInvalid, "mcc %q must be four digits (ISO 18245)", clip(in.MCC))
 	case in.Region != "" && !validRegion(in.Region):
 		return Errorf(EInvalid, "region %q must be an ISO 3166-1 alpha-2 code such as HK", clip(in.Region))
+	case in.ReferenceID != "" && !validText(in.ReferenceID, 64):
+		return Errorf(EInvalid, "reference id must be at most 64 characters, no control characters")
 	}
 	for name, c := range map[string]string{"settlement currency": in.SettlementCurrency, "currency": in.Currency} {
 		if _, ok := Digits(c); c != "" && !ok {

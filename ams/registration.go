@@ -40,7 +40,7 @@ type MerchantRegistrationInfo struct {
 	MerchantAddress     *RegistrationAddr   `json:"merchantAddress,omitempty"`
 	RegistrationDetail  *RegistrationDetail `json:"registrationDetail,omitempty"`
 	Websites            []WebSite           `json:"websites,omitempty"`
-	Logo                *Logo               `json:"logo,omitempty"`
+	Logo                *LogoLink           `json:"logo,omitempty"`
 	// SettlementCurrency is an extension: the currency the merchant is paid out in
 	// (ISO 4217); the partner's when absent.
 	SettlementCurrency String `json:"settlementCurrency,omitempty"`
@@ -80,8 +80,9 @@ type WebSite struct {
 	Type String `json:"type,omitempty"`
 }
 
-// Logo is the merchant's logo, by URL.
-type Logo struct {
+// LogoLink is the merchant's logo, by URL (the logo image itself goes through
+// codes/setBranding as Logo).
+type LogoLink struct {
 	LogoName String `json:"logoName,omitempty"`
 	LogoURL  String `json:"logoUrl,omitempty"`
 }
@@ -246,7 +247,7 @@ func InquiryRegistrationInfoOf(r *entrypay.Registration, agentToken string) Inqu
 		mi.Websites = append(mi.Websites, WebSite{Name: String(w.Name), URL: String(w.URL), Desc: String(w.Desc), Type: String(w.Type)})
 	}
 	if d.LogoURL != "" || d.LogoName != "" {
-		mi.Logo = &Logo{LogoName: String(d.LogoName), LogoURL: String(d.LogoURL)}
+		mi.Logo = &LogoLink{LogoName: String(d.LogoName), LogoURL: String(d.LogoURL)}
 	}
 	si := &StoreRegistrationInfo{ReferenceStoreID: String(d.StoreReferenceID), StoreName: String(d.StoreName), StoreMCC: String(d.StoreMCC),
 		StoreDisplayName: String(d.StoreDisplayName), StoreAddress: addrOf(d.StoreAddress)}

@@ -410,6 +410,7 @@ func startApp(ctx context.Context, o serveOptions, stderr io.Writer) (*app, erro
 		Admin:          gw,
 		AdminToken:     o.adminToken,
 		Reports:        gw,
+		Codes:          gw,
 		Money:          gw,
 		Risk:           gw,
 		Dashboard:      gw,

@@ -60,6 +60,21 @@ func (s *Server) amsAPIs() map[string]func(ctx context.Context, c amsCall) (any,
 	s.registrationAPIs(apis)
 
 	// Entry codes and branding (merchants, and partners for them).
+	if s.cfg.Codes != nil {
+		apis["codes/createStore"] = s.amsCreateStore
+		apis["codes/listStores"] = s.amsListStores
+		apis["codes/createCode"] = s.amsCreateCode
+		apis["codes/listCodes"] = s.amsListCodes
+		apis["codes/disableCode"] = s.amsDisableCode
+		apis["codes/enableCode"] = s.amsEnableCode
+		apis["codes/replaceCode"] = s.amsReplaceCode
+		apis["codes/codeImage"] = s.amsCodeImage
+		apis["codes/getBranding"] = s.amsGetBranding
+		apis["codes/setBranding"] = s.amsSetBranding
+	}
+	if s.cfg.Reports != nil {
+		apis["reports/partnerMerchants"] = s.amsPartnerMerchants
+	}
 
 	return apis
 }
@@ -95,13 +110,14 @@ func (s *Server) handleAMS() http.Handler {
 				return
 			}
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+		limit := s.bodyLimit(api)
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			fail(api, entrypay.EInvalid, "request body could not be read")
 			return
 		}
-		if int64(len(body)) > s.cfg.MaxBody {
-			fail(api, entrypay.EInvalid, "request body is larger than %d bytes", s.cfg.MaxBody)
+		if int64(len(body)) > limit {
+			fail(api, entrypay.EInvalid, "request body is larger than %d bytes", limit)
 			return
 		}
 		if clientID == "" {
@@ -182,11 +198,13 @@ func (s *Server) handleAMS() http.Handler {
 	})
 }
 
-// partnerOwnAPIs are the APIs a partner calls for itself, without an Agent-Token.
+// partnerOwnAPIs are the APIs a partner calls for itself, without an Agent-Token:
+// registering merchants, and listing the merchants that authorized it.
 var partnerOwnAPIs = map[string]bool{
 	"merchants/registration":              true,
 	"merchants/inquiryRegistrationStatus": true,
 	"merchants/inquiryRegistrationInfo":   true,
+	"reports/partnerMerchants":            true,
 }
 
 // agentCall decides whom an authenticated call of client m acts for. A merchant's own

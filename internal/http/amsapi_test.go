@@ -120,6 +120,7 @@ func newHarnessAt(t testing.TB, kind string, now func() time.Time, opts ...func(
 		Ready: db.SQL.PingContext, Now: now, Reports: h.gw, Money: h.gw, Risk: h.gw, Registry: h.registry,
 		Dashboard:      h.gw,
 		DashStores:     h.gw,
+		Codes:          h.gw,
 		DashDevelopers: h.gw,
 		Console:        h.gw,
 		ConsoleOps:     h.gw,

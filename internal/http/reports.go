@@ -16,6 +16,8 @@ type Reports interface {
 	DayItems(ctx context.Context, merchantID, date string) ([]entrypay.Item, error)
 	DayOver(date string) error
 	ClearingOf() entrypay.Clearing
+	// PartnerMerchants lists the merchants whose active Agent-Tokens a partner holds.
+	PartnerMerchants(ctx context.Context, partnerID string) ([]entrypay.PartnerMerchant, error)
 }
 
 func signedAmount(v int64, currency string) *ams.Amount {
@@ -23,7 +25,7 @@ func signedAmount(v int64, currency string) *ams.Amount {
 }
 
 func (s *Server) amsSettlementBatches(ctx context.Context, c amsCall) (any, error) {
-	if err := c.need(entrypay.ScopeReports); err != nil {
+	if _, err := c.actingFor(entrypay.ScopeReports); err != nil {
 		return nil, err
 	}
 	var req ams.ReportRequest
@@ -49,7 +51,7 @@ func (s *Server) amsSettlementBatches(ctx context.Context, c amsCall) (any, erro
 }
 
 func (s *Server) amsTransactionItems(ctx context.Context, c amsCall) (any, error) {
-	if err := c.need(entrypay.ScopeReports); err != nil {
+	if _, err := c.actingFor(entrypay.ScopeReports); err != nil {
 		return nil, err
 	}
 	var req ams.ReportRequest
@@ -76,6 +78,9 @@ func (s *Server) amsTransactionItems(ctx context.Context, c amsCall) (any, error
 
 // batchReport finds one of the merchant's batches and builds its files.
 func (s *Server) batchReport(ctx context.Context, c amsCall) (details, summary statements.File, err error) {
+	if _, err := c.actingFor(entrypay.ScopeReports); err != nil {
+		return details, summary, err
+	}
 	var req ams.ReportRequest
 	if err := decode(c.body, &req); err != nil {
 		return details, summary, err

@@ -71,6 +71,9 @@ type Config struct {
 	// Reports serves the merchant's report API under /ams/api/v1/reports/; nil leaves
 	// it out.
 	Reports Reports
+	// Codes serves the entry code and branding APIs under /ams/api/v1/codes/; nil leaves
+	// them out.
+	Codes Codes
 	// Admin and AdminToken enable the operator's admin API under /admin/api/v1/; without
 	// a token it is not served.
 	Admin      Admin

@@ -110,14 +110,14 @@ func (t *tx) InsertMerchantKey(ctx context.Context, k *entrypay.MerchantKey) err
 	return nil
 }
 
-var storeCols = []string{"id", "merchant_id", "name", "display_name", "mcc", "region", "settlement_currency", "currency", "created_at"}
+var storeCols = []string{"id", "merchant_id", "name", "display_name", "mcc", "region", "settlement_currency", "currency", "created_at", "reference_id"}
 
 func storeArgs(s *entrypay.Store) []any {
-	return []any{s.ID, s.MerchantID, s.Name, s.DisplayName, s.MCC, s.Region, s.SettlementCurrency, s.Currency, micros(s.CreatedAt)}
+	return []any{s.ID, s.MerchantID, s.Name, s.DisplayName, s.MCC, s.Region, s.SettlementCurrency, s.Currency, micros(s.CreatedAt), s.ReferenceID}
 }
 
 func storeDest(s *entrypay.Store) []any {
-	return []any{&s.ID, &s.MerchantID, &s.Name, &s.DisplayName, &s.MCC, &s.Region, &s.SettlementCurrency, &s.Currency, timeCol{&s.CreatedAt}}
+	return []any{&s.ID, &s.MerchantID, &s.Name, &s.DisplayName, &s.MCC, &s.Region, &s.SettlementCurrency, &s.Currency, timeCol{&s.CreatedAt}, &s.ReferenceID}
 }
 
 var (

@@ -77,6 +77,7 @@ func fullStore(s *entrypay.Store) {
 	s.Region = "MO"
 	s.SettlementCurrency = "MOP"
 	s.Currency = "HKD"
+	s.ReferenceID = "S-1"
 }
 
 func newPayment(merchantID string, opts ...func(*entrypay.Payment)) *entrypay.Payment {

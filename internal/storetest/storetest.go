@@ -138,6 +138,7 @@ func Run(t *testing.T, e Engine) {
 		{"MerchantKeys", testMerchantKeys},
 		{"NotificationLog", testNotificationLog},
 		{"MerchantScoped", testMerchantScoped},
+		{"StoreReference", testStoreReference},
 		{"ConsoleMerchants", testConsoleMerchants},
 		{"SettlementVolume", testSettlementVolume},
 		{"WalletStats", testWalletStats},
