@@ -186,7 +186,7 @@ func (g *Gateway) ApproveRegistration(ctx context.Context, u *User, id string) (
 	return g.review(ctx, u, id, func(tx Tx, r *Registration, partner *Merchant, now time.Time) (string, error) {
 		d := r.Details
 		in := NewMerchant{Name: d.Name, MCC: d.MCC, Region: d.Address.Region,
-			SettlementCurrency: firstNonEmpty(d.SettlementCurrency, partner.SettlementCurrency),
+			SettlementCurrency: firstNonEmpty(d.SettlementCurrency, firstNonEmpty(regionCurrency(d.Address.Region), partner.SettlementCurrency)),
 			NotifyURL:          partner.NotifyURL, Sandbox: partner.Sandbox()}
 		if err := in.validate(); err != nil {
 			return "", err
@@ -375,4 +375,11 @@ func (g *Gateway) DeliverRegistrationNotice(ctx context.Context, registrationID 
 		return fmt.Errorf("registration notification %s not acknowledged: HTTP %d %s", registrationID, attempt.HTTPStatus, attempt.Error)
 	}
 	return nil
+}
+
+// regionCurrency is the currency of region, or "" when CLDR knows none: a registration
+// that names no settlement currency is settled in its region's.
+func regionCurrency(region string) string {
+	c, _ := RegionCurrency(region)
+	return c
 }

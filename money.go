@@ -185,3 +185,8 @@ func ParseMajor(field, s, code string) (Amount, error) {
 	}
 	return Amount{Value: v, Currency: code}, nil
 }
+
+// RegionCurrency is the currency of an ISO 3166-1 region (HK → HKD), from CLDR data.
+func RegionCurrency(region string) (string, bool) {
+	return currency.ForCountryCode(strings.ToUpper(region))
+}
