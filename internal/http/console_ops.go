@@ -465,20 +465,7 @@ func (s *Server) opsReconciliation(w http.ResponseWriter, r *http.Request, ds da
 		s.opsFail(w, r, err, "")
 		return
 	}
-	pageURL := func(n int) string {
-		v := url.Values{"state": {p.State}}
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		return "/dashboard/operator/reconciliation?" + v.Encode()
-	}
-	if len(items) > dashPageSize {
-		items = items[:dashPageSize]
-		p.NextURL = pageURL(page + 1)
-	}
-	if page > 1 {
-		p.PrevURL = pageURL(page - 1)
-	}
+	items, p.PrevURL, p.NextURL = pageOf(items, "/dashboard/operator/reconciliation", url.Values{"state": {p.State}}, page)
 	p.Items = items
 	s.dashRender(w, r, status, "ops-reconciliation", p)
 }
@@ -765,28 +752,8 @@ func (s *Server) opsAudit(w http.ResponseWriter, r *http.Request, ds dashSession
 		s.opsFail(w, r, err, "")
 		return
 	}
-	pageURL := func(n int) string {
-		v := url.Values{}
-		for k, val := range map[string]string{"merchant": p.Filter.Merchant, "action": p.Filter.Action, "email": p.Filter.Email, "from": p.Filter.From, "to": p.Filter.To} {
-			if val != "" {
-				v.Set(k, val)
-			}
-		}
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		if len(v) == 0 {
-			return "/dashboard/operator/audit"
-		}
-		return "/dashboard/operator/audit?" + v.Encode()
-	}
-	if len(entries) > dashPageSize {
-		entries = entries[:dashPageSize]
-		p.NextURL = pageURL(page + 1)
-	}
-	if page > 1 {
-		p.PrevURL = pageURL(page - 1)
-	}
+	filter := url.Values{"merchant": {p.Filter.Merchant}, "action": {p.Filter.Action}, "email": {p.Filter.Email}, "from": {p.Filter.From}, "to": {p.Filter.To}}
+	entries, p.PrevURL, p.NextURL = pageOf(entries, "/dashboard/operator/audit", filter, page)
 	p.Entries = entries
 	s.dashRender(w, r, status, "ops-audit", p)
 }

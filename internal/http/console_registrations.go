@@ -52,20 +52,7 @@ func (s *Server) opsRegistrations(w http.ResponseWriter, r *http.Request, ds das
 		s.opsFail(w, r, err, "")
 		return
 	}
-	pageURL := func(n int) string {
-		v := url.Values{"status": {p.Status}}
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		return "/dashboard/operator/registrations?" + v.Encode()
-	}
-	if len(items) > dashPageSize {
-		items = items[:dashPageSize]
-		p.NextURL = pageURL(page + 1)
-	}
-	if page > 1 {
-		p.PrevURL = pageURL(page - 1)
-	}
+	items, p.PrevURL, p.NextURL = pageOf(items, "/dashboard/operator/registrations", url.Values{"status": {p.Status}}, page)
 	p.Registrations = items
 	s.dashRender(w, r, status, "ops-registrations", p)
 }

@@ -451,26 +451,11 @@ func (s *Server) devNotifications(w http.ResponseWriter, r *http.Request, ds das
 		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
-	pageURL := func(n int) string {
-		v := url.Values{}
-		if p.FailedOnly {
-			v.Set("failed", "1")
-		}
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		if len(v) == 0 {
-			return "/dashboard/developers/notifications"
-		}
-		return "/dashboard/developers/notifications?" + v.Encode()
+	failed := url.Values{}
+	if p.FailedOnly {
+		failed.Set("failed", "1")
 	}
-	if len(list) > dashPageSize {
-		list = list[:dashPageSize]
-		p.NextURL = pageURL(page + 1)
-	}
-	if page > 1 {
-		p.PrevURL = pageURL(page - 1)
-	}
+	list, p.PrevURL, p.NextURL = pageOf(list, "/dashboard/developers/notifications", failed, page)
 	p.Entries = list
 	s.dashRender(w, r, http.StatusOK, "dev-notifications", p)
 }

@@ -529,23 +529,7 @@ func (s *Server) dashPayments(w http.ResponseWriter, r *http.Request, ds dashSes
 		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 		return
 	}
-	pageURL := func(n int) string {
-		v := p.Filter.values()
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		if len(v) == 0 {
-			return "/dashboard/payments"
-		}
-		return "/dashboard/payments?" + v.Encode()
-	}
-	if len(list) > dashPageSize {
-		list = list[:dashPageSize]
-		p.NextURL = pageURL(p.Page + 1)
-	}
-	if p.Page > 1 {
-		p.PrevURL = pageURL(p.Page - 1)
-	}
+	list, p.PrevURL, p.NextURL = pageOf(list, "/dashboard/payments", p.Filter.values(), p.Page)
 	p.Payments = list
 	s.dashRender(w, r, status, "payments", p)
 }
@@ -613,6 +597,34 @@ func paymentFilter(q url.Values, m *entrypay.Merchant, loc *time.Location) (list
 		}
 	}
 	return lf, f, problems
+}
+
+// pageOf cuts list, read with one row more than a page, to page number page of the list
+// at base (v its query, without the page), and returns it with the URLs of the previous
+// and next pages ("" when there is none).
+func pageOf[T any](list []T, base string, v url.Values, page int) (rows []T, prev, next string) {
+	link := func(n int) string {
+		q := url.Values{}
+		for k, vs := range v {
+			if len(vs) > 0 && vs[0] != "" {
+				q[k] = vs
+			}
+		}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return base
+		}
+		return base + "?" + q.Encode()
+	}
+	if len(list) > dashPageSize {
+		list, next = list[:dashPageSize], link(page+1)
+	}
+	if page > 1 {
+		prev = link(page - 1)
+	}
+	return list, prev, next
 }
 
 // csvExportMax bounds one export; a merchant with more narrows the dates.
