@@ -252,6 +252,7 @@ func (g *Gateway) PayAtCode(ctx context.Context, in CodePayment) (*Payment, erro
 		return nil, &Error{Code: EInvalid, Message: fmt.Sprintf("amount %s is above the maximum %s", in.Amount, Amount{max, in.Amount.Currency}), Err: ErrAmountTooLarge}
 	}
 	return g.Pay(ctx, page.Merchant, PayInput{
+		Origin:           "hosted page, entry code " + page.Code.Value,
 		RequestID:        in.RequestID,
 		Amount:           in.Amount,
 		OrderDescription: orderDescription(page.Store, in.Note),

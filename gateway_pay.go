@@ -32,6 +32,8 @@ type PayInput struct {
 	DeviceID   string
 	CookieID   string
 	CustomerID string
+	// Origin says who asks (Payment.Origin).
+	Origin string
 	// codeReplacement marks a payment to a code that replaced an earlier one; codeInactive
 	// one to a code that is no longer active, which is refused whatever the rules say.
 	codeReplacement bool
@@ -157,6 +159,7 @@ func (g *Gateway) Pay(ctx context.Context, m *Merchant, in PayInput) (*Payment, 
 		return nil, Errorf(ENoPayOptions, "order.env.userAgent carries no marker of a supported wallet: the customer must open the page in an Alipay+ wallet app")
 	}
 	p := &Payment{
+		Origin:             in.Origin,
 		ID:                 NewID("pay_", now),
 		MerchantID:         m.ID,
 		RequestID:          in.RequestID,

@@ -15,6 +15,8 @@ type RefundInput struct {
 	ReferenceRefundID string
 	Amount            Amount
 	Reason            string
+	// Origin says who asks (Refund.Origin).
+	Origin string
 
 	// audit, when set, is written in the transaction that records the refund (a refund
 	// asked for from the dashboard); a repeat of the request writes nothing.
@@ -109,6 +111,7 @@ func (g *Gateway) Refund(ctx context.Context, m *Merchant, in RefundInput) (*Ref
 			ReferenceRefundID: in.ReferenceRefundID,
 			Amount:            in.Amount,
 			Reason:            in.Reason,
+			Origin:            in.Origin,
 			Status:            RefundProcessing,
 			CreatedAt:         now,
 			UpdatedAt:         now,

@@ -513,6 +513,7 @@ func (g *Gateway) RefundAsUser(ctx context.Context, u *User, in RefundInput) (*R
 		return nil, err
 	}
 	in.audit = &AuditEntry{UserID: u.ID, Email: u.Email, MerchantID: u.MerchantID, Action: AuditRefundAsked}
+	in.Origin = "dashboard, " + u.Email
 	return g.Refund(ctx, m, in)
 }
 

@@ -123,6 +123,10 @@ type Payment struct {
 	// (it is not sent to the wallet side until released), then RELEASED, REJECTED or
 	// EXPIRED; "" when it was never held.
 	RiskReview string
+	// Origin says who created the payment: an API client and its key version (a
+	// merchant's own, a system integrator's, a partner's with its Agent-Token), or the
+	// hosted page.
+	Origin string
 	// DeviceID is the customer's device as the request or the hosted page's cookie says.
 	DeviceID string
 

@@ -37,6 +37,10 @@ type Refund struct {
 	// RiskReview is PENDING while the risk engine holds the refund for an operator,
 	// then RELEASED, REJECTED or EXPIRED; "" when it was never held.
 	RiskReview string
+	// Origin says who asked for the refund: an API client and its key version (a
+	// merchant's own, a system integrator's, a partner's with its Agent-Token), or a
+	// dashboard user.
+	Origin     string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	RefundedAt time.Time

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -26,6 +27,8 @@ type amsCall struct {
 	// Agent-Token allows (nil without a token).
 	partner *entrypay.Merchant
 	scopes  []entrypay.Scope
+	// origin says who makes the call (Payment.Origin, Refund.Origin).
+	origin string
 	// token is the Agent-Token the call carried (nil without one).
 	token *entrypay.AgentToken
 	body  []byte
@@ -188,7 +191,7 @@ func (s *Server) handleAMS() http.Handler {
 			s.answerAMS(w, r, api, clientID, true, nil, err)
 			return
 		}
-		c.body = body
+		c.body, c.origin = body, callOrigin(clientID, key, c.token)
 		resp, err := apis[api](ctx, c)
 		s.logCall(ctx, api, clientID, key, c.token, err)
 		if c.token != nil {
@@ -231,6 +234,29 @@ func (s *Server) agentCall(ctx context.Context, api string, m *entrypay.Merchant
 	}
 	c.merchant, c.partner, c.scopes, c.token = merchant, m, tok.Scopes, tok
 	return c, nil
+}
+
+// callOrigin says who makes a call, as payments and refunds record it: the client and
+// its key version (with the key's label, which tells a system integrator's key from the
+// merchant's own), and a partner's Agent-Token by reference and label.
+func callOrigin(clientID string, key *entrypay.MerchantKey, tok *entrypay.AgentToken) string {
+	var b strings.Builder
+	if tok != nil {
+		b.WriteString("partner ")
+	} else {
+		b.WriteString("client ")
+	}
+	fmt.Fprintf(&b, "%s key %d", clientID, key.KeyVersion)
+	if key.Label != "" {
+		fmt.Fprintf(&b, " (%s)", key.Label)
+	}
+	if tok != nil {
+		fmt.Fprintf(&b, ", Agent-Token %s", entrypay.AgentTokenRef(tok.Token))
+		if tok.Label != "" {
+			fmt.Fprintf(&b, " (%s)", tok.Label)
+		}
+	}
+	return b.String()
 }
 
 // logCall writes the API call's structured log line: the key version and its label say
@@ -374,6 +400,7 @@ func (s *Server) amsPay(ctx context.Context, c amsCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Origin = c.origin
 	p, err := s.cfg.Payments.Pay(ctx, c.merchant, in)
 	if err != nil {
 		return nil, err
@@ -556,6 +583,7 @@ func (s *Server) amsRefund(ctx context.Context, c amsCall) (any, error) {
 	if in.Amount, err = amount("refundAmount", req.RefundAmount); err != nil {
 		return nil, err
 	}
+	in.Origin = c.origin
 	rf, err := s.cfg.Payments.Refund(ctx, c.merchant, in)
 	if err != nil {
 		return nil, err

@@ -418,13 +418,16 @@ func TestDashboardRefund(t *testing.T) {
 			}
 		}
 		rs := h.refunds(t, payID)
-		if len(rs) != 1 || rs[0].Amount != (entrypay.Amount{Value: 250, Currency: "HKD"}) || rs[0].Status != entrypay.RefundSuccess {
+		if len(rs) != 1 || rs[0].Amount != (entrypay.Amount{Value: 250, Currency: "HKD"}) || rs[0].Status != entrypay.RefundSuccess ||
+			!strings.HasPrefix(rs[0].Origin, "dashboard, owner-") {
 			t.Fatalf("refunds %+v, want one of 2.50 HKD", rs)
 		}
 		resp, page = owner.get(resp.Header.Get("Location"))
 		for _, want := range []string{"Refund " + rs[0].ID + " requested.", rs[0].ID, "2.50 HKD", "SUCCESS",
 			// The notification sent, and the merchant's answer to it.
-			"The message sent", "&#34;paymentRequestId&#34;:&#34;order-1&#34;", "<td><code>{&#34;result&#34;:"} {
+			"The message sent", "&#34;paymentRequestId&#34;:&#34;order-1&#34;", "<td><code>{&#34;result&#34;:",
+			// Who made the payment and who asked for the refund.
+			"<dt>Created by</dt><dd>client " + h.merchant.ClientID + " key 1</dd>", "<td>dashboard, owner-"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("detail page after the refund lacks %q", want)
 			}

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/entrypay/entrypay"
 	"github.com/entrypay/entrypay/ams"
+	"github.com/entrypay/entrypay/internal/antomsig"
 	"github.com/entrypay/entrypay/internal/sandbox"
 )
 
@@ -113,10 +115,12 @@ func TestISVEndToEnd(t *testing.T) {
 			t.Fatalf("refund: %v %+v", err, rf)
 		}
 		p, err := h.gw.PaymentByID(ctx, inq.PaymentID)
-		if err != nil || p.MerchantID != ok.MerchantID {
-			t.Fatalf("the payment is the approved merchant's: %+v %v", p, err)
+		if err != nil || p.MerchantID != ok.MerchantID || p.Origin != "hosted page, entry code "+code.Code.CodeValue {
+			t.Fatalf("the payment is the approved merchant's, from the hosted page: %+v %v", p, err)
 		}
-		if rs := h.refunds(t, p.ID); len(rs) != 1 || rs[0].Amount.Value != 1800 || rs[0].Status != entrypay.RefundSuccess {
+		rs := h.refunds(t, p.ID)
+		if len(rs) != 1 || rs[0].Amount.Value != 1800 || rs[0].Status != entrypay.RefundSuccess ||
+			!strings.HasPrefix(rs[0].Origin, "partner "+isv.ClientID+" key 1, Agent-Token ") {
 			t.Fatalf("refunds: %+v", rs)
 		}
 		calls := 0
@@ -161,6 +165,47 @@ func TestISVEndToEnd(t *testing.T) {
 		other := h.paid(t, h.merchant, "not-the-isvs", 500)
 		if _, err := dimsum.InquiryPayment(ctx, other, ""); err == nil {
 			t.Error("the ISV's token found another merchant's payment")
+		}
+	})
+}
+
+// TestSystemIntegratorKey: a system integrator signs with its own, labelled key version
+// of the merchant's client id; the payments and refunds it makes say so, and revoking its
+// key stops it while the merchant's own key goes on.
+func TestSystemIntegratorKey(t *testing.T) {
+	engines(t, func(t *testing.T, kind string) {
+		h := newHarness(t, kind)
+		ctx := context.Background()
+		if _, err := h.gw.AddMerchantKey(ctx, h.merchant.ClientID, antomsig.EncodePublicKey(&strangerKey.PublicKey), "Acme Integrators"); err != nil {
+			t.Fatal(err)
+		}
+		shop := newMerchantServer(t)
+		res, body := h.agentCall(t, h.merchant.ClientID, strangerKey, 2, ams.PathPay, payBody("si-order-1", 990, hkUA, shop.url), "")
+		if res.ResultStatus != "S" {
+			t.Fatalf("pay with the integrator's key: %s", body)
+		}
+		var pay ams.PayResponse
+		_ = json.Unmarshal(body, &pay)
+		p, err := h.gw.PaymentByID(ctx, pay.PaymentID)
+		if err != nil || p.Origin != "client "+h.merchant.ClientID+" key 2 (Acme Integrators)" {
+			t.Fatalf("origin of the integrator's payment: %q %v", p.Origin, err)
+		}
+		// The merchant's own key makes its own.
+		res, body = h.call(t, h.merchant, ams.PathPay, payBody("own-order-1", 990, hkUA, shop.url))
+		_ = json.Unmarshal(body, &pay)
+		if p, _ := h.gw.PaymentByID(ctx, pay.PaymentID); res.ResultStatus != "S" || p.Origin != "client "+h.merchant.ClientID+" key 1" {
+			t.Fatalf("origin of the merchant's own payment: %q", p.Origin)
+		}
+		// The integrator's key is revoked: it is refused, the merchant's goes on.
+		owner := h.gwUser(t, h.merchant, entrypay.RoleOwner)
+		if _, err := h.gw.RevokeMerchantKey(ctx, owner, 2); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := h.agentCall(t, h.merchant.ClientID, strangerKey, 2, ams.PathInquiryPayment, `{"paymentRequestId":"si-order-1"}`, ""); res.ResultCode != "KEY_NOT_FOUND" {
+			t.Errorf("revoked integrator key: %+v", res)
+		}
+		if res, _ := h.call(t, h.merchant, ams.PathInquiryPayment, `{"paymentRequestId":"si-order-1"}`); res.ResultStatus != "S" {
+			t.Errorf("the merchant's own key after the revocation: %+v", res)
 		}
 	})
 }

@@ -25,7 +25,7 @@ var paymentCols = []string{
 	"created_at", "updated_at", "expires_at", "paid_at", "cancelled_at", "closed_at",
 	"settlement_amount_value", "settlement_amount_currency",
 	"squote_id", "squote_pair", "squote_price", "squote_start", "squote_expiry", "squote_guaranteed",
-	"fee_value", "fee_currency", "risk_review", "device_id",
+	"fee_value", "fee_currency", "risk_review", "device_id", "origin",
 }
 
 // A payment's quote lives in columns of its own; quote_id is NULL exactly when the
@@ -69,7 +69,7 @@ func paymentArgs(p *entrypay.Payment) []any {
 		micros(p.CreatedAt), micros(p.UpdatedAt), micros(p.ExpiresAt), micros(p.PaidAt), micros(p.CancelledAt), micros(p.ClosedAt),
 		p.SettlementAmount.Value, p.SettlementAmount.Currency,
 		squoteID, sq.Pair, sq.Price, micros(sq.Start), micros(sq.Expiry), sq.Guaranteed,
-		p.Fee.Value, p.Fee.Currency, p.RiskReview, p.DeviceID,
+		p.Fee.Value, p.Fee.Currency, p.RiskReview, p.DeviceID, p.Origin,
 	}
 }
 
@@ -88,7 +88,7 @@ func paymentDest(p *entrypay.Payment, q, sq *quoteCols) []any {
 		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt}, timeCol{&p.CancelledAt}, timeCol{&p.ClosedAt},
 		&p.SettlementAmount.Value, &p.SettlementAmount.Currency,
 		&sq.id, &sq.q.Pair, &sq.q.Price, timeCol{&sq.q.Start}, timeCol{&sq.q.Expiry}, &sq.q.Guaranteed,
-		&p.Fee.Value, &p.Fee.Currency, &p.RiskReview, &p.DeviceID,
+		&p.Fee.Value, &p.Fee.Currency, &p.RiskReview, &p.DeviceID, &p.Origin,
 	}
 }
 

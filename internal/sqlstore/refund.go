@@ -12,7 +12,7 @@ var refundCols = []string{
 	"amount_value", "amount_currency", "reason", "status", "result_code", "result_message",
 	"wallet_refund_id", "created_at", "updated_at", "refunded_at",
 	"settlement_amount_value", "settlement_amount_currency", "fee_returned_value", "fee_returned_currency",
-	"risk_review",
+	"risk_review", "origin",
 }
 
 func refundArgs(r *entrypay.Refund) []any {
@@ -21,7 +21,7 @@ func refundArgs(r *entrypay.Refund) []any {
 		r.Amount.Value, r.Amount.Currency, r.Reason, string(r.Status), r.ResultCode, r.ResultMessage,
 		r.WalletRefundID, micros(r.CreatedAt), micros(r.UpdatedAt), micros(r.RefundedAt),
 		r.SettlementAmount.Value, r.SettlementAmount.Currency, r.FeeReturned.Value, r.FeeReturned.Currency,
-		r.RiskReview,
+		r.RiskReview, r.Origin,
 	}
 }
 
@@ -31,7 +31,7 @@ func refundDest(r *entrypay.Refund) []any {
 		&r.Amount.Value, &r.Amount.Currency, &r.Reason, (*string)(&r.Status), &r.ResultCode, &r.ResultMessage,
 		&r.WalletRefundID, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.RefundedAt},
 		&r.SettlementAmount.Value, &r.SettlementAmount.Currency, &r.FeeReturned.Value, &r.FeeReturned.Currency,
-		&r.RiskReview,
+		&r.RiskReview, &r.Origin,
 	}
 }
 

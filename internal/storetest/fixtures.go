@@ -126,6 +126,7 @@ func fullPayment(p *entrypay.Payment) {
 	p.Fee = entrypay.Amount{Value: 4, Currency: "USD"}
 	p.LateSuccess = entrypay.LateSuccessReversed
 	p.RiskReview, p.DeviceID = entrypay.ReviewReleased, "dev-1"
+	p.Origin = "client SANDBOX_X key 2 (Acme Integrators)"
 	p.UpdatedAt = at(5)
 	p.PaidAt = at(3)
 	p.CancelledAt = at(4)
@@ -161,6 +162,7 @@ func fullRefund(r *entrypay.Refund) {
 	r.SettlementAmount = entrypay.Amount{Value: 64, Currency: "USD"}
 	r.FeeReturned = entrypay.Amount{Value: 2, Currency: "USD"}
 	r.RiskReview = entrypay.ReviewPending
+	r.Origin = "partner P key 1, Agent-Token ab12 (POS)"
 }
 
 func newEntry(paymentID string, opts ...func(*entrypay.JournalEntry)) *entrypay.JournalEntry {
