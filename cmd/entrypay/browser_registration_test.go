@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/entrypay/entrypay/internal/sqlite"
 	"github.com/entrypay/entrypay/internal/testdb"
 )
 
@@ -20,16 +18,7 @@ import (
 func TestBrowserRegistration(t *testing.T) {
 	bctx := browser(t)
 	dsn := testdb.DSN(t, "sqlite")
-	isv := createMerchant(t, dsn)
-	// The merchant account becomes a partner (the CLI has no flag for it yet).
-	db, err := sqlite.Open(context.Background(), strings.TrimPrefix(dsn, "sqlite:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`UPDATE merchants SET kind = 'partner' WHERE id = $1`, isv.MerchantID); err != nil {
-		t.Fatal(err)
-	}
-	closeDB(t, db)
+	isv := createMerchant(t, dsn, "--partner")
 	s := startServe(t, fastServeArgs(dsn)...)
 
 	reg := map[string]any{

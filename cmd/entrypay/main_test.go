@@ -176,11 +176,13 @@ type merchant struct {
 	gatewayKey       *rsa.PublicKey
 }
 
-func createMerchant(t *testing.T, dsn string) *merchant {
+// createMerchant creates a sandbox merchant with the command (flags added, e.g.
+// --partner) and returns it with its generated key.
+func createMerchant(t *testing.T, dsn string, flags ...string) *merchant {
 	t.Helper()
 	keyFile := filepath.Join(t.TempDir(), "merchant.pem")
-	out := runCmd(t, "merchant", "create", "--db", dsn, "--name", "Noodle Bar", "--mcc", "5812", "--region", "HK",
-		"--settlement-currency", "HKD", "--sandbox", "--generate-key", keyFile, "--json")
+	out := runCmd(t, append([]string{"merchant", "create", "--db", dsn, "--name", "Noodle Bar", "--mcc", "5812", "--region", "HK",
+		"--settlement-currency", "HKD", "--sandbox", "--generate-key", keyFile, "--json"}, flags...)...)
 	var m merchant
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("merchant create printed %q: %v", out, err)
