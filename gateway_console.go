@@ -29,15 +29,29 @@ func (g *Gateway) OnboardMerchant(ctx context.Context, by *User, in NewMerchant)
 	return g.createMerchant(ctx, in, merchantAudit(by, AuditMerchantCreated, "", ""))
 }
 
-// ConsoleMerchants lists every merchant, by name.
+// ConsoleMerchants lists every merchant (not the partner accounts), by name.
 func (g *Gateway) ConsoleMerchants(ctx context.Context) ([]*Merchant, error) {
+	return g.accounts(ctx, KindMerchant)
+}
+
+// accounts lists the accounts of one kind, by name: partners have their own pages.
+func (g *Gateway) accounts(ctx context.Context, kind MerchantKind) ([]*Merchant, error) {
 	var ms []*Merchant
 	err := g.cfg.DB.InReadTx(ctx, func(tx Tx) error {
 		var err error
 		ms, err = tx.Merchants(ctx)
 		return err
 	})
-	return ms, err
+	if err != nil {
+		return nil, err
+	}
+	var out []*Merchant
+	for _, m := range ms {
+		if m.IsPartner() == (kind == KindPartner) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // changeMerchant locks a merchant, lets change modify it and, when change names an

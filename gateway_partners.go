@@ -303,17 +303,7 @@ func (g *Gateway) RevokeAuthorization(ctx context.Context, by *User, partnerID, 
 
 // Partners lists the partner accounts, by name.
 func (g *Gateway) Partners(ctx context.Context) ([]*Merchant, error) {
-	ms, err := g.ConsoleMerchants(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Merchant
-	for _, m := range ms {
-		if m.IsPartner() {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return g.accounts(ctx, KindPartner)
 }
 
 // CreatePartner creates a partner account for an operator (audited partner_created):

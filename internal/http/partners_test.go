@@ -392,6 +392,10 @@ func TestConsolePartners(t *testing.T) {
 		if _, page := op.get("/dashboard/operator/partners"); !strings.Contains(page, p.ClientID) {
 			t.Error("the partner is not listed")
 		}
+		// Partners are not merchants: the merchants page leaves them out.
+		if _, page := op.get("/dashboard/operator/merchants"); strings.Contains(page, p.ClientID) || !strings.Contains(page, h.merchant.ClientID) {
+			t.Error("the merchants page lists the partner, or not the merchant")
+		}
 		// A merchant's id is no partner's page.
 		if resp, _ := op.get("/dashboard/operator/partners/" + h.merchant.ID); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("merchant as partner: %d", resp.StatusCode)
