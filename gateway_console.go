@@ -294,9 +294,7 @@ func (g *Gateway) checkLimits(ctx context.Context, tx Tx, m *Merchant, p *Paymen
 	if m.MaxDaily == 0 {
 		return nil
 	}
-	loc := m.Location()
-	t := now.In(loc)
-	from := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	from := startOfDay(now, m.Location())
 	used, err := tx.SettlementVolume(ctx, m.ID, m.SettlementCurrency, from, from.AddDate(0, 0, 1))
 	if err != nil {
 		return err

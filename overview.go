@@ -64,7 +64,7 @@ func (g *Gateway) MerchantOverview(ctx context.Context, merchantID string, loc *
 	local := now.In(loc)
 	o := &Overview{
 		Location: loc,
-		Today:    time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc),
+		Today:    startOfDay(now, loc),
 		Month:    time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc),
 	}
 	first := o.Today.AddDate(0, 0, -(OverviewDays - 1))
@@ -85,8 +85,7 @@ func (g *Gateway) MerchantOverview(ctx context.Context, merchantID string, loc *
 	var today, month totalsByCurrency
 	wallets, stores := map[string]*splitAcc{}, map[string]*splitAcc{}
 	for _, b := range buckets {
-		t := b.Start.In(loc)
-		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		day := startOfDay(b.Start, loc)
 		ok := b.Status == PaymentSuccess
 		if !day.Before(first) && ok {
 			if days[day] == nil {
@@ -111,6 +110,12 @@ func (g *Gateway) MerchantOverview(ctx context.Context, merchantID string, loc *
 		o.Days = append(o.Days, OverviewDay{Date: d, Totals: sortedTotals(days[d])})
 	}
 	return o, nil
+}
+
+// startOfDay is the midnight in loc that starts t's day there.
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
 func (r *SuccessRate) add(b PaymentBucket) {

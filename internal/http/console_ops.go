@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -53,14 +52,7 @@ var processStart = time.Now()
 // opsFail renders err as the page it calls for: a missing thing is 404, a forbidden
 // action 403, anything else an internal error (logged).
 func (s *Server) opsFail(w http.ResponseWriter, r *http.Request, err error, missing string) {
-	switch {
-	case errors.Is(err, entrypay.ErrForbidden):
-		s.dashError(w, r, http.StatusForbidden, "This page is for entrypay's operators.", nil)
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, missing, nil)
-	default:
-		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
-	}
+	s.failPage(w, r, err, "This page is for entrypay's operators.", missing)
 }
 
 // sentence ends an error message with a full stop.

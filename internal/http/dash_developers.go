@@ -106,14 +106,7 @@ func (s *Server) devOwner(w http.ResponseWriter, r *http.Request, ds dashSession
 
 // devFailed renders the page for a gateway error that is not bad input.
 func (s *Server) devFailed(w http.ResponseWriter, r *http.Request, err error, what string) {
-	switch {
-	case errors.Is(err, entrypay.ErrForbidden):
-		s.dashError(w, r, http.StatusForbidden, "Only the merchant's owner can do this.", nil)
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such "+what+".", nil)
-	default:
-		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
-	}
+	s.failPage(w, r, err, "Only the merchant's owner can do this.", "There is no such "+what+".")
 }
 
 // invalid reports whether err is bad input, to be shown beside the form.

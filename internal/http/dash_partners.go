@@ -213,16 +213,11 @@ func (s *Server) dashRevokeConfirm(w http.ResponseWriter, r *http.Request, ds da
 
 // revokeFailed renders the page of a failed revocation.
 func (s *Server) revokeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, entrypay.ErrForbidden):
-		s.dashError(w, r, http.StatusForbidden, "You cannot revoke this authorization.", nil)
-	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
-		s.dashError(w, r, http.StatusNotFound, "There is no such authorization.", nil)
-	case invalid(err):
+	if invalid(err) {
 		s.dashError(w, r, http.StatusConflict, entrypay.ErrorMessage(err)+".", nil)
-	default:
-		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
+		return
 	}
+	s.failPage(w, r, err, "You cannot revoke this authorization.", "There is no such authorization.")
 }
 
 func (s *Server) dashRevokePartner(w http.ResponseWriter, r *http.Request, ds dashSession) {

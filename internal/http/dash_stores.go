@@ -175,11 +175,7 @@ func sentenceOf(msg string) string {
 	if msg == "" {
 		return msg
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
+	return sentence(strings.ToUpper(msg[:1]) + msg[1:])
 }
 
 func (s *Server) dashCreateStore(w http.ResponseWriter, r *http.Request, ds dashSession) {

@@ -204,15 +204,25 @@ const internalError = "Something went wrong; it has been logged."
 // page saying notFound for ENotFound (another merchant's id included), a logged 500 for
 // any other error.
 func (s *Server) lookupFailed(w http.ResponseWriter, r *http.Request, err error, notFound string) bool {
-	switch {
-	case err == nil:
+	if err == nil {
 		return false
+	}
+	s.failPage(w, r, err, "You may not see this.", notFound)
+	return true
+}
+
+// failPage renders the page of a gateway error that is not the form's to explain: 403
+// saying forbidden for ErrForbidden, 404 saying notFound for ENotFound, a logged 500 for
+// anything else.
+func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error, forbidden, notFound string) {
+	switch {
+	case errors.Is(err, entrypay.ErrForbidden):
+		s.dashError(w, r, http.StatusForbidden, forbidden, nil)
 	case entrypay.ErrorCodeOf(err) == entrypay.ENotFound:
 		s.dashError(w, r, http.StatusNotFound, notFound, nil)
 	default:
 		s.dashError(w, r, http.StatusInternalServerError, internalError, err)
 	}
-	return true
 }
 
 // dashError renders the error page; internal errors are logged and not shown.
