@@ -3,6 +3,7 @@ package entrypay
 import (
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,13 +90,27 @@ func (s KYBStatus) Valid() bool {
 
 // Location returns the merchant's time zone, UTC when it has none or an unknown one.
 func (m *Merchant) Location() *time.Location {
-	if m.TimeZone == "" {
+	return ZoneLocation(m.TimeZone)
+}
+
+// zones caches loaded time zones: time.LoadLocation reads and parses the zone database
+// on every call, and pages and the pay path ask for the merchant's zone often.
+var zones sync.Map // name → *time.Location
+
+// ZoneLocation returns the IANA time zone name, loaded once; UTC for "" or a name the zone
+// database does not know.
+func ZoneLocation(name string) *time.Location {
+	if name == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(m.TimeZone)
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(name, loc)
 	return loc
 }
 

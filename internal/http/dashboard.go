@@ -79,11 +79,7 @@ var dashTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		loc, err := time.LoadLocation(zone)
-		if err != nil {
-			loc = time.UTC
-		}
-		return t.In(loc).Format("2006-01-02 15:04:05")
+		return t.In(entrypay.ZoneLocation(zone)).Format("2006-01-02 15:04:05")
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
